@@ -1,0 +1,145 @@
+"""The one factory that builds the skill; the Lambda, web and console entries wrap it.
+
+``build_skill`` wires handlers, interceptors and the preference store around validated
+content. ``handle_event`` is the Lambda logic: JSON event in, response envelope out, with a
+calm spoken answer even for a request it cannot read, and a refusal for another skill's.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from functools import lru_cache
+from typing import Any
+
+from ask_sdk_core.attributes_manager import AbstractPersistenceAdapter
+from ask_sdk_core.dispatch_components import AbstractRequestHandler
+from ask_sdk_core.handler_input import HandlerInput
+from ask_sdk_core.skill import CustomSkill
+from ask_sdk_core.skill_builder import CustomSkillBuilder
+from ask_sdk_model import RequestEnvelope, Response
+
+from skill.content import ContentError, ContentLibrary, load_library
+from skill.handlers import request_handlers
+from skill.handlers.errors import LAST_RESORT_SSML, CatchAllExceptionHandler, last_resort_response
+from skill.interceptors import (
+    ContentInterceptor,
+    PreferencesLoader,
+    PreferencesSaver,
+    RequestLogger,
+)
+from skill.logs import configure_logging
+from skill.persistence import build_store
+from skill.settings import Settings
+
+logger = logging.getLogger(__name__)
+
+
+class ForeignSkillError(PermissionError):
+    """A request addressed to another skill ID while ``SKILL_ID`` is set: refused."""
+
+
+def build_skill(
+    settings: Settings,
+    library: ContentLibrary | None = None,
+    store: AbstractPersistenceAdapter | None = None,
+) -> CustomSkill:
+    """The skill for these settings; raises ``ContentError`` if the content is broken."""
+    if library is None:
+        library = load_library(settings.content_dir)
+    builder = CustomSkillBuilder(
+        persistence_adapter=store if store is not None else build_store(settings)
+    )
+    for handler in request_handlers(settings.model_dir):
+        builder.add_request_handler(handler)
+    builder.add_exception_handler(CatchAllExceptionHandler())
+    builder.add_global_request_interceptor(ContentInterceptor(library))
+    builder.add_global_request_interceptor(PreferencesLoader())
+    builder.add_global_response_interceptor(PreferencesSaver())
+    builder.add_global_response_interceptor(RequestLogger())
+    skill: CustomSkill = builder.create()
+    return skill
+
+
+class _LastResortHandler(AbstractRequestHandler):  # type: ignore[misc]
+    def can_handle(self, handler_input: HandlerInput) -> bool:
+        return True
+
+    def handle(self, handler_input: HandlerInput) -> Response:
+        return last_resort_response(handler_input)
+
+
+def degraded_skill() -> CustomSkill:
+    """What runs when the content cannot be loaded: it apologises and gives the number."""
+    builder = CustomSkillBuilder()
+    builder.add_request_handler(_LastResortHandler())
+    skill: CustomSkill = builder.create()
+    return skill
+
+
+@lru_cache(maxsize=1)
+def default_skill() -> CustomSkill:
+    """The process-wide skill from the environment, built once (at cold start)."""
+    settings = default_settings()
+    configure_logging(settings.log_level)
+    try:
+        return build_skill(settings)
+    except ContentError as error:
+        logger.critical("content is broken; serving the last-resort answer: %s", error)
+        return degraded_skill()
+
+
+@lru_cache(maxsize=1)
+def default_settings() -> Settings:
+    return Settings.from_env()
+
+
+def application_id(event: dict[str, Any]) -> str | None:
+    """The skill ID an event is addressed to (context first, then session)."""
+    for path in (("context", "System", "application"), ("session", "application")):
+        node: Any = event
+        for key in path:
+            node = node.get(key) if isinstance(node, dict) else None
+        value = node.get("applicationId") if isinstance(node, dict) else None
+        if isinstance(value, str):
+            return value
+    return None
+
+
+def unreadable_request_response() -> dict[str, Any]:
+    """A valid response envelope for a request that could not be read at all."""
+    return {
+        "version": "1.0",
+        "response": {
+            "outputSpeech": {"type": "SSML", "ssml": LAST_RESORT_SSML},
+            "shouldEndSession": True,
+        },
+    }
+
+
+def handle_event(
+    event: Any,
+    context: Any = None,
+    *,
+    skill: CustomSkill | None = None,
+    settings: Settings | None = None,
+) -> dict[str, Any]:
+    """Run one Alexa request envelope (a parsed JSON object) through the skill."""
+    skill = skill if skill is not None else default_skill()
+    settings = settings if settings is not None else default_settings()
+    if not isinstance(event, dict):
+        logger.warning("request is not a JSON object", extra={"error_type": type(event).__name__})
+        return unreadable_request_response()
+    if settings.skill_id is not None and application_id(event) != settings.skill_id:
+        raise ForeignSkillError("request is for another skill ID; refused")
+    try:
+        envelope = skill.serializer.deserialize(payload=json.dumps(event), obj_type=RequestEnvelope)
+    except Exception as error:  # the SDK raises several types for a malformed envelope
+        logger.warning("request unreadable", extra={"error_type": type(error).__name__})
+        return unreadable_request_response()
+    if envelope is None or envelope.request is None:
+        logger.warning("request envelope has no request")
+        return unreadable_request_response()
+    response_envelope = skill.invoke(request_envelope=envelope, context=context)
+    serialised: dict[str, Any] = skill.serializer.serialize(response_envelope)
+    return serialised

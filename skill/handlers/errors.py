@@ -1,0 +1,70 @@
+"""The last line of defence: any failure still gets a calm answer with the emergency number."""
+
+from __future__ import annotations
+
+import logging
+
+from ask_sdk_core.dispatch_components import AbstractExceptionHandler
+from ask_sdk_core.handler_input import HandlerInput
+from ask_sdk_model import IntentRequest, LaunchRequest, Response
+
+from skill.conversation import REQUEST_CONTENT, Reply, respond
+
+logger = logging.getLogger(__name__)
+
+#: Spoken only when even the content is unavailable (it failed to load or validate).
+LAST_RESORT_SSML = (
+    "<speak>Sorry, Migraine Helper isn't working right now. If this could be an emergency, "
+    "call your local emergency number now.</speak>"
+)
+
+
+class CatchAllExceptionHandler(AbstractExceptionHandler):  # type: ignore[misc]
+    """Logs the failure (type only, never the request) and apologises; it never raises."""
+
+    def can_handle(self, handler_input: HandlerInput, exception: Exception) -> bool:
+        return True
+
+    def handle(self, handler_input: HandlerInput, exception: Exception) -> Response:
+        logger.error(
+            "request failed",
+            extra={"error_type": type(exception).__name__},
+            exc_info=logger.isEnabledFor(logging.DEBUG),
+        )
+        # Speech is only allowed in reply to a launch or an intent; anything else stays quiet.
+        request = handler_input.request_envelope.request
+        if not isinstance(request, IntentRequest | LaunchRequest):
+            return _empty_response(handler_input)
+        try:
+            content = handler_input.attributes_manager.request_attributes[REQUEST_CONTENT]
+            handler_input.response_builder.set_card(None)
+            handler_input.response_builder.response.directives = None
+            return respond(
+                handler_input,
+                Reply(
+                    speech=(content.messages["error"],),
+                    reprompt=content.messages["reprompt"],
+                    urgent=True,
+                    repeatable=False,
+                ),
+            )
+        except Exception as second:  # the content itself is broken: say the last-resort line
+            logger.error("error reply failed", extra={"error_type": type(second).__name__})
+            return last_resort_response(handler_input)
+
+
+def _empty_response(handler_input: HandlerInput) -> Response:
+    response: Response = handler_input.response_builder.response
+    response.output_speech = None
+    response.reprompt = None
+    response.card = None
+    response.directives = None
+    return response
+
+
+def last_resort_response(handler_input: HandlerInput) -> Response:
+    """A fixed apology that depends on nothing but the SDK; the session ends."""
+    response = _empty_response(handler_input)
+    handler_input.response_builder.speak(LAST_RESORT_SSML)
+    handler_input.response_builder.set_should_end_session(True)
+    return response

@@ -1,0 +1,134 @@
+"""Requests that are not questions: session end, device errors, CanFulfillIntent, strays.
+
+None of these may speak (Alexa ignores or rejects speech here), and none may fail.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from ask_sdk_core.dispatch_components import AbstractRequestHandler
+from ask_sdk_core.handler_input import HandlerInput
+from ask_sdk_core.utils import get_locale, is_request_type
+from ask_sdk_model import IntentRequest, Response, SessionEndedRequest
+from ask_sdk_model.canfulfill import (
+    CanFulfillIntent,
+    CanFulfillIntentRequest,
+    CanFulfillIntentValues,
+    CanFulfillSlot,
+    CanFulfillSlotValues,
+    CanUnderstandSlotValues,
+)
+from ask_sdk_model.interfaces.system import ExceptionEncounteredRequest
+
+from skill.conversation import content_of, respond
+from skill.handlers.answers import message_reply
+from skill.vocabulary import load_vocabulary, model_path
+
+logger = logging.getLogger(__name__)
+
+
+class SessionEndedHandler(AbstractRequestHandler):  # type: ignore[misc]
+    """The session closed (the person left, timed out, or Alexa hit an error): log why."""
+
+    def can_handle(self, handler_input: HandlerInput) -> bool:
+        return bool(is_request_type("SessionEndedRequest")(handler_input))
+
+    def handle(self, handler_input: HandlerInput) -> Response:
+        request = handler_input.request_envelope.request
+        assert isinstance(request, SessionEndedRequest)
+        error = request.error
+        logger.info(
+            "session ended",
+            extra={
+                "reason": getattr(request.reason, "value", None),
+                "error_type": getattr(getattr(error, "object_type", None), "value", None)
+                or getattr(getattr(error, "type", None), "value", None),
+                "error_message": getattr(error, "message", None),
+            },
+        )
+        response: Response = handler_input.response_builder.response
+        return response
+
+
+class ExceptionEncounteredHandler(AbstractRequestHandler):  # type: ignore[misc]
+    """Alexa could not use our last response: log it; no speech is allowed in reply."""
+
+    def can_handle(self, handler_input: HandlerInput) -> bool:
+        return bool(is_request_type("System.ExceptionEncountered")(handler_input))
+
+    def handle(self, handler_input: HandlerInput) -> Response:
+        request = handler_input.request_envelope.request
+        assert isinstance(request, ExceptionEncounteredRequest)
+        error = request.error
+        logger.error(
+            "Alexa reported an error with our response",
+            extra={
+                "error_type": getattr(getattr(error, "object_type", None), "value", None),
+                "error_message": getattr(error, "message", None),
+            },
+        )
+        response: Response = handler_input.response_builder.response
+        return response
+
+
+class CanFulfillHandler(AbstractRequestHandler):  # type: ignore[misc]
+    """Name-free interaction: YES only for our intents whose slot values we understand."""
+
+    def __init__(self, model_dir: Path) -> None:
+        self._model_dir = model_dir
+
+    def can_handle(self, handler_input: HandlerInput) -> bool:
+        return bool(is_request_type("CanFulfillIntentRequest")(handler_input))
+
+    def handle(self, handler_input: HandlerInput) -> Response:
+        request = handler_input.request_envelope.request
+        assert isinstance(request, CanFulfillIntentRequest)
+        vocabulary = load_vocabulary(model_path(self._model_dir, get_locale(handler_input)))
+        intent = request.intent
+        name = getattr(intent, "name", None)
+        verdict = CanFulfillIntentValues.NO
+        slots: dict[str, CanFulfillSlot] = {}
+        if isinstance(name, str) and name in vocabulary.intents and not name.startswith("AMAZON."):
+            verdict = CanFulfillIntentValues.YES
+            for slot_name, slot in (intent.slots or {}).items():
+                spoken = getattr(slot, "value", None)
+                known = isinstance(spoken, str) and bool(
+                    vocabulary.resolve(name, slot_name, spoken)
+                )
+                slots[slot_name] = CanFulfillSlot(
+                    can_understand=CanUnderstandSlotValues.YES
+                    if known
+                    else CanUnderstandSlotValues.NO,
+                    can_fulfill=CanFulfillSlotValues.YES if known else CanFulfillSlotValues.NO,
+                )
+                if not known:
+                    verdict = CanFulfillIntentValues.NO
+        handler_input.response_builder.set_can_fulfill_intent(
+            CanFulfillIntent(can_fulfill=verdict, slots=slots or None)
+        )
+        response: Response = handler_input.response_builder.response
+        return response
+
+
+class UnknownIntentHandler(AbstractRequestHandler):  # type: ignore[misc]
+    """An intent this skill does not have (an old model, another skill's test): as Fallback."""
+
+    def can_handle(self, handler_input: HandlerInput) -> bool:
+        return isinstance(handler_input.request_envelope.request, IntentRequest)
+
+    def handle(self, handler_input: HandlerInput) -> Response:
+        return respond(handler_input, message_reply(content_of(handler_input), "fallback"))
+
+
+class UnknownRequestHandler(AbstractRequestHandler):  # type: ignore[misc]
+    """Any other request type (audio player events, skill events): acknowledge silently."""
+
+    def can_handle(self, handler_input: HandlerInput) -> bool:
+        return True
+
+    def handle(self, handler_input: HandlerInput) -> Response:
+        logger.info("request type not handled; answered with an empty response")
+        response: Response = handler_input.response_builder.response
+        return response

@@ -1,0 +1,114 @@
+"""Work around every request: pick the locale's content, load and save preferences, log.
+
+Preferences are read once, when a session starts, and carried in session attributes; they
+are written only when they changed. A store that is down costs a log line, never an answer.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+
+from ask_sdk_core.dispatch_components import (
+    AbstractRequestInterceptor,
+    AbstractResponseInterceptor,
+)
+from ask_sdk_core.handler_input import HandlerInput
+from ask_sdk_model import IntentRequest, LaunchRequest, Response
+
+from skill.content import ContentLibrary
+from skill.conversation import (
+    REQUEST_CONTENT,
+    REQUEST_PREFS_CHANGED,
+    REQUEST_TOPIC,
+    SESSION_PREFS,
+    Preferences,
+    session_attributes,
+)
+from skill.persistence import sanitise
+
+logger = logging.getLogger(__name__)
+_STARTED = "started"
+_cold_start = True
+
+
+def _is_conversation(handler_input: HandlerInput) -> bool:
+    request = handler_input.request_envelope.request
+    return isinstance(request, LaunchRequest | IntentRequest) and (
+        handler_input.request_envelope.session is not None
+    )
+
+
+class ContentInterceptor(AbstractRequestInterceptor):  # type: ignore[misc]
+    """Puts the content for the request's locale (English where we have none) in reach."""
+
+    def __init__(self, library: ContentLibrary) -> None:
+        self._library = library
+
+    def process(self, handler_input: HandlerInput) -> None:
+        request_attributes = handler_input.attributes_manager.request_attributes
+        request_attributes[_STARTED] = time.perf_counter()
+        locale = getattr(handler_input.request_envelope.request, "locale", None)
+        request_attributes[REQUEST_CONTENT] = self._library.for_locale(locale)
+
+
+class PreferencesLoader(AbstractRequestInterceptor):  # type: ignore[misc]
+    """At session start, copies the stored preferences into the session."""
+
+    def process(self, handler_input: HandlerInput) -> None:
+        if not _is_conversation(handler_input):
+            return
+        attributes = session_attributes(handler_input)
+        if SESSION_PREFS in attributes:
+            return
+        prefs = Preferences()
+        session = handler_input.request_envelope.session
+        if session.new or isinstance(handler_input.request_envelope.request, LaunchRequest):
+            try:
+                stored = handler_input.attributes_manager.persistent_attributes
+                prefs = Preferences.from_attributes(sanitise(stored))
+            except Exception as error:  # any store failure: speak with the defaults
+                logger.warning(
+                    "preferences unavailable", extra={"error_type": type(error).__name__}
+                )
+        attributes[SESSION_PREFS] = prefs.as_attributes()
+
+
+class PreferencesSaver(AbstractResponseInterceptor):  # type: ignore[misc]
+    """Writes the preferences back, only when this request changed them."""
+
+    def process(self, handler_input: HandlerInput, response: Response) -> None:
+        manager = handler_input.attributes_manager
+        if not manager.request_attributes.get(REQUEST_PREFS_CHANGED):
+            return
+        prefs = session_attributes(handler_input).get(SESSION_PREFS)
+        try:
+            manager.persistent_attributes = sanitise(prefs if isinstance(prefs, dict) else {})
+            manager.save_persistent_attributes()
+        except Exception as error:  # the answer matters more than the memory
+            logger.warning("preferences not saved", extra={"error_type": type(error).__name__})
+
+
+class RequestLogger(AbstractResponseInterceptor):  # type: ignore[misc]
+    """One log line a request, with no identifiers and no words the person said."""
+
+    def process(self, handler_input: HandlerInput, response: Response) -> None:
+        global _cold_start
+        request = handler_input.request_envelope.request
+        request_attributes = handler_input.attributes_manager.request_attributes
+        started = request_attributes.get(_STARTED)
+        intent = getattr(getattr(request, "intent", None), "name", None)
+        logger.info(
+            "request handled",
+            extra={
+                "request_type": getattr(request, "object_type", None),
+                "intent": intent if isinstance(intent, str) else None,
+                "topic": request_attributes.get(REQUEST_TOPIC),
+                "locale": getattr(request, "locale", None),
+                "latency_ms": None
+                if started is None
+                else round((time.perf_counter() - started) * 1000, 3),
+                "cold_start": _cold_start,
+            },
+        )
+        _cold_start = False

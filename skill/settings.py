@@ -1,0 +1,66 @@
+"""Typed settings, read once from the environment.
+
+Every variable is namespaced ``SKILL_*`` (plus AWS's own). Explicit arguments beat the
+environment, which beats the defaults; the defaults are the safe ones (verification on,
+preferences kept on this machine, nothing sent anywhere).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+PROJECT_DIR = PACKAGE_DIR.parent
+
+ENV_SKILL_ID = "SKILL_ID"
+ENV_TABLE_NAME = "SKILL_TABLE_NAME"
+ENV_STORE_PATH = "SKILL_STORE_PATH"
+ENV_CONTENT_DIR = "SKILL_CONTENT_DIR"
+ENV_MODEL_DIR = "SKILL_MODEL_DIR"
+ENV_LOG_LEVEL = "SKILL_LOG_LEVEL"
+ENV_LAMBDA_FUNCTION = "AWS_LAMBDA_FUNCTION_NAME"
+
+DEFAULT_LOCALE = "en-US"
+
+
+def _default_store_path(environ: Mapping[str, str]) -> Path:
+    """Where the embedded preference store lives when no DynamoDB table is configured."""
+    if environ.get(ENV_LAMBDA_FUNCTION):  # only /tmp is writable in Lambda
+        return Path("/tmp/migraine-helper/preferences.json")  # noqa: S108
+    state_home = environ.get("XDG_STATE_HOME") or str(Path.home() / ".local" / "state")
+    return Path(state_home) / "migraine-helper" / "preferences.json"
+
+
+def _blank_to_none(value: str | None) -> str | None:
+    return value.strip() or None if value is not None else None
+
+
+@dataclass(frozen=True)
+class Settings:
+    """What the skill needs to know about where it runs."""
+
+    skill_id: str | None = None
+    table_name: str | None = None
+    store_path: Path = field(default_factory=lambda: _default_store_path(os.environ))
+    content_dir: Path = PROJECT_DIR / "content"  # beside skill/ in a checkout and a bundle
+    model_dir: Path = PROJECT_DIR / "interaction_model"
+    log_level: str = "INFO"
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
+        """Build settings from environment variables (``os.environ`` by default)."""
+        env = os.environ if environ is None else environ
+        content_dir = env.get(ENV_CONTENT_DIR)
+        model_dir = env.get(ENV_MODEL_DIR)
+        store_path = env.get(ENV_STORE_PATH)
+        return cls(
+            skill_id=_blank_to_none(env.get(ENV_SKILL_ID)),
+            table_name=_blank_to_none(env.get(ENV_TABLE_NAME)),
+            store_path=Path(store_path) if store_path else _default_store_path(env),
+            content_dir=Path(content_dir) if content_dir else PROJECT_DIR / "content",
+            model_dir=Path(model_dir) if model_dir else PROJECT_DIR / "interaction_model",
+            log_level=(env.get(ENV_LOG_LEVEL) or "INFO").upper(),
+        )

@@ -1,0 +1,42 @@
+"""Reading slots the way Alexa fills them: entity resolution first, then the raw words."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ask_sdk_core.handler_input import HandlerInput
+from ask_sdk_model import IntentRequest
+from ask_sdk_model.slu.entityresolution import StatusCode
+
+
+@dataclass(frozen=True)
+class SlotReading:
+    """What the person said for a slot and, when Alexa matched it, the value's id."""
+
+    spoken: str | None
+    value_id: str | None
+
+
+def read_slot(handler_input: HandlerInput, name: str) -> SlotReading:
+    """The slot ``name`` of this intent request; empty when absent or not an intent."""
+    request = handler_input.request_envelope.request
+    if not isinstance(request, IntentRequest) or request.intent is None:
+        return SlotReading(None, None)
+    slot = (request.intent.slots or {}).get(name)
+    if slot is None:
+        return SlotReading(None, None)
+    spoken = slot.value.strip() if isinstance(slot.value, str) and slot.value.strip() else None
+    return SlotReading(spoken, _resolved_id(slot))
+
+
+def _resolved_id(slot: object) -> str | None:
+    resolutions = getattr(slot, "resolutions", None)
+    for authority in getattr(resolutions, "resolutions_per_authority", None) or []:
+        status = getattr(authority, "status", None)
+        if getattr(status, "code", None) != StatusCode.ER_SUCCESS_MATCH:
+            continue
+        for wrapper in authority.values or []:
+            value_id = getattr(getattr(wrapper, "value", None), "id", None)
+            if isinstance(value_id, str) and value_id:
+                return value_id
+    return None
