@@ -45,11 +45,12 @@ def _chat(args: argparse.Namespace, settings: Settings) -> int:
     from skill.console import Console
 
     console = Console(settings, locale=args.locale)
+    interactive = sys.stdin.isatty()
     print("Type what you would say to Alexa (for example: open migraine helper). "
           "Ctrl-D or 'quit' leaves.", file=sys.stderr)
     while True:
         try:
-            utterance = input("you> ")
+            utterance = input("you> " if interactive else "")
         except (EOFError, KeyboardInterrupt):
             print(file=sys.stderr)
             break
