@@ -46,8 +46,11 @@ def _chat(args: argparse.Namespace, settings: Settings) -> int:
 
     console = Console(settings, locale=args.locale)
     interactive = sys.stdin.isatty()
-    print("Type what you would say to Alexa (for example: open migraine helper). "
-          "Ctrl-D or 'quit' leaves.", file=sys.stderr)
+    print(
+        "Type what you would say to Alexa (for example: open migraine helper). "
+        "Ctrl-D or 'quit' leaves.",
+        file=sys.stderr,
+    )
     while True:
         try:
             utterance = input("you> " if interactive else "")
@@ -100,7 +103,9 @@ def build_parser() -> argparse.ArgumentParser:
     ):
         command = commands.add_parser(name, help=text)
         if name == "ask":
-            command.add_argument("utterance", help='what you would say, e.g. "what triggers migraines"')
+            command.add_argument(
+                "utterance", help='what you would say, e.g. "what triggers migraines"'
+            )
         command.add_argument("--locale", default=DEFAULT_LOCALE)
         command.add_argument(
             "--explain", action="store_true", help="show the intent and slots understood"

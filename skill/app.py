@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import logging
 from functools import lru_cache
-from typing import Any
+from typing import Any, cast
 
 from ask_sdk_core.attributes_manager import AbstractPersistenceAdapter
 from ask_sdk_core.dispatch_components import AbstractRequestHandler
@@ -57,11 +57,14 @@ def build_skill(
     builder.add_global_request_interceptor(PreferencesLoader())
     builder.add_global_response_interceptor(PreferencesSaver())
     builder.add_global_response_interceptor(RequestLogger())
+    from skill.screen import register as register_screen  # the Echo Show screen
+
+    register_screen()
     skill: CustomSkill = builder.create()
     return skill
 
 
-class _LastResortHandler(AbstractRequestHandler):  # type: ignore[misc]
+class _LastResortHandler(AbstractRequestHandler):
     def can_handle(self, handler_input: HandlerInput) -> bool:
         return True
 
@@ -141,5 +144,4 @@ def handle_event(
         logger.warning("request envelope has no request")
         return unreadable_request_response()
     response_envelope = skill.invoke(request_envelope=envelope, context=context)
-    serialised: dict[str, Any] = skill.serializer.serialize(response_envelope)
-    return serialised
+    return cast(dict[str, Any], skill.serializer.serialize(response_envelope))

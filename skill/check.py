@@ -122,7 +122,9 @@ def check_model(model: Mapping[str, Any], content: Content) -> list[str]:
         slots = {slot["name"]: slot["type"] for slot in intents[topic.intent].get("slots", [])}
         type_name = slots.get(topic.slot)
         if type_name is None:
-            problems.append(f"intent {topic.intent} has no slot '{topic.slot}' (topics.{topic.key})")
+            problems.append(
+                f"intent {topic.intent} has no slot '{topic.slot}' (topics.{topic.key})"
+            )
             continue
         ids = {value.get("id") for value in types.get(type_name, {}).get("values", [])}
         for missing in sorted(set(topic.items) - ids):
@@ -131,8 +133,13 @@ def check_model(model: Mapping[str, Any], content: Content) -> list[str]:
             problems.append(f"{type_name} value '{missing}' has no topics.{topic.key}.items entry")
     for intent in intents.values():
         for slot in intent.get("slots", []):
-            if not str(slot.get("type", "")).startswith("AMAZON.") and slot.get("type") not in types:
-                problems.append(f"intent {intent['name']}: slot type {slot.get('type')} is not defined")
+            if (
+                not str(slot.get("type", "")).startswith("AMAZON.")
+                and slot.get("type") not in types
+            ):
+                problems.append(
+                    f"intent {intent['name']}: slot type {slot.get('type')} is not defined"
+                )
     return problems
 
 
@@ -147,7 +154,9 @@ def _sample_problems(intents: Mapping[str, Mapping[str, Any]]) -> list[str]:
                 problems.append(f"{name}: sample '{sample}' has characters Alexa rejects")
             for slot_name in re.findall(r"\{(\w+)\}", normal):
                 if slot_name not in {slot.lower() for slot in declared}:
-                    problems.append(f"{name}: sample '{sample}' uses undeclared slot {{{slot_name}}}")
+                    problems.append(
+                        f"{name}: sample '{sample}' uses undeclared slot {{{slot_name}}}"
+                    )
             if normal in owner:
                 where = "twice" if owner[normal] == name else f"also in {owner[normal]}"
                 problems.append(f"{name}: sample '{sample}' appears {where}")

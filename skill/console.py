@@ -88,7 +88,9 @@ class Console:
             resolution=resolution,
             speech=_text_of(response) or "",
             reprompt=_text_of(response.get("reprompt")),
-            card=None if not isinstance(card, dict) else f"{card.get('title')}\n{card.get('content')}",
+            card=None
+            if not isinstance(card, dict)
+            else f"{card.get('title')}\n{card.get('content')}",
             ended=bool(response.get("shouldEndSession")),
         )
 

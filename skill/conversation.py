@@ -11,7 +11,7 @@ from __future__ import annotations
 import enum
 from collections.abc import Callable, MutableMapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from ask_sdk_core.handler_input import HandlerInput
 from ask_sdk_model import Response
@@ -102,16 +102,17 @@ class Preferences:
 
 def session_attributes(handler_input: HandlerInput) -> MutableMapping[str, Any]:
     """Session attributes, or a throwaway dict where the request has no session."""
+    manager = handler_input.attributes_manager
     if handler_input.request_envelope.session is None:
-        return handler_input.attributes_manager.request_attributes.setdefault("_no_session", {})
-    attributes: MutableMapping[str, Any] = handler_input.attributes_manager.session_attributes
-    return attributes
+        return cast(
+            MutableMapping[str, Any], manager.request_attributes.setdefault("_no_session", {})
+        )
+    return cast(MutableMapping[str, Any], manager.session_attributes)
 
 
 def content_of(handler_input: HandlerInput) -> Content:
     """The content for this request's locale (set by the locale interceptor)."""
-    content: Content = handler_input.attributes_manager.request_attributes[REQUEST_CONTENT]
-    return content
+    return cast(Content, handler_input.attributes_manager.request_attributes[REQUEST_CONTENT])
 
 
 def preferences(handler_input: HandlerInput) -> Preferences:

@@ -39,7 +39,7 @@ def _is_conversation(handler_input: HandlerInput) -> bool:
     )
 
 
-class ContentInterceptor(AbstractRequestInterceptor):  # type: ignore[misc]
+class ContentInterceptor(AbstractRequestInterceptor):
     """Puts the content for the request's locale (English where we have none) in reach."""
 
     def __init__(self, library: ContentLibrary) -> None:
@@ -52,7 +52,7 @@ class ContentInterceptor(AbstractRequestInterceptor):  # type: ignore[misc]
         request_attributes[REQUEST_CONTENT] = self._library.for_locale(locale)
 
 
-class PreferencesLoader(AbstractRequestInterceptor):  # type: ignore[misc]
+class PreferencesLoader(AbstractRequestInterceptor):
     """At session start, copies the stored preferences into the session."""
 
     def process(self, handler_input: HandlerInput) -> None:
@@ -63,7 +63,9 @@ class PreferencesLoader(AbstractRequestInterceptor):  # type: ignore[misc]
             return
         prefs = Preferences()
         session = handler_input.request_envelope.session
-        if session.new or isinstance(handler_input.request_envelope.request, LaunchRequest):
+        if (session is not None and session.new) or isinstance(
+            handler_input.request_envelope.request, LaunchRequest
+        ):
             try:
                 stored = handler_input.attributes_manager.persistent_attributes
                 prefs = Preferences.from_attributes(sanitise(stored))
@@ -74,7 +76,7 @@ class PreferencesLoader(AbstractRequestInterceptor):  # type: ignore[misc]
         attributes[SESSION_PREFS] = prefs.as_attributes()
 
 
-class PreferencesSaver(AbstractResponseInterceptor):  # type: ignore[misc]
+class PreferencesSaver(AbstractResponseInterceptor):
     """Writes the preferences back, only when this request changed them."""
 
     def process(self, handler_input: HandlerInput, response: Response) -> None:
@@ -89,7 +91,7 @@ class PreferencesSaver(AbstractResponseInterceptor):  # type: ignore[misc]
             logger.warning("preferences not saved", extra={"error_type": type(error).__name__})
 
 
-class RequestLogger(AbstractResponseInterceptor):  # type: ignore[misc]
+class RequestLogger(AbstractResponseInterceptor):
     """One log line a request, with no identifiers and no words the person said."""
 
     def process(self, handler_input: HandlerInput, response: Response) -> None:
@@ -97,6 +99,9 @@ class RequestLogger(AbstractResponseInterceptor):  # type: ignore[misc]
         request = handler_input.request_envelope.request
         request_attributes = handler_input.attributes_manager.request_attributes
         started = request_attributes.get(_STARTED)
+        latency_ms = (
+            round((time.perf_counter() - started) * 1000, 3) if isinstance(started, float) else None
+        )
         intent = getattr(getattr(request, "intent", None), "name", None)
         logger.info(
             "request handled",
@@ -105,9 +110,7 @@ class RequestLogger(AbstractResponseInterceptor):  # type: ignore[misc]
                 "intent": intent if isinstance(intent, str) else None,
                 "topic": request_attributes.get(REQUEST_TOPIC),
                 "locale": getattr(request, "locale", None),
-                "latency_ms": None
-                if started is None
-                else round((time.perf_counter() - started) * 1000, 3),
+                "latency_ms": latency_ms,
                 "cold_start": _cold_start,
             },
         )

@@ -17,6 +17,20 @@ class SlotReading:
     value_id: str | None
 
 
+def intent_name(handler_input: HandlerInput) -> str | None:
+    """The intent's name, or None when the request is not an intent request."""
+    request = handler_input.request_envelope.request
+    if not isinstance(request, IntentRequest) or request.intent is None:
+        return None
+    name = request.intent.name
+    return name if isinstance(name, str) else None
+
+
+def request_locale(handler_input: HandlerInput) -> str | None:
+    locale = getattr(handler_input.request_envelope.request, "locale", None)
+    return locale if isinstance(locale, str) else None
+
+
 def read_slot(handler_input: HandlerInput, name: str) -> SlotReading:
     """The slot ``name`` of this intent request; empty when absent or not an intent."""
     request = handler_input.request_envelope.request

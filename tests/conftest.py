@@ -7,7 +7,7 @@ test client) and assert on what a person would hear and what Alexa would receive
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -20,6 +20,7 @@ from skill.content import ContentLibrary, load_library
 from skill.envelopes import Session, slot
 from skill.settings import PROJECT_DIR, Settings
 from skill.speech import ssml_to_text
+
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption(
@@ -122,5 +123,5 @@ class Conversation:
 
 
 @pytest.fixture
-def conversation(invoke: Invoke) -> Iterator[Conversation]:
-    yield Conversation(invoke)
+def conversation(invoke: Invoke) -> Conversation:
+    return Conversation(invoke)

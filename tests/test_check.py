@@ -53,7 +53,10 @@ def test_ssml_problems_are_found() -> None:
 
 def test_check_command_exit_codes(tmp_path: Path) -> None:
     ok = subprocess.run(
-        [sys.executable, "-m", "skill", "check"], capture_output=True, text=True, cwd=PROJECT_DIR,
+        [sys.executable, "-m", "skill", "check"],
+        capture_output=True,
+        text=True,
+        cwd=PROJECT_DIR,
         check=False,
     )
     assert ok.returncode == 0, ok.stderr
@@ -61,8 +64,12 @@ def test_check_command_exit_codes(tmp_path: Path) -> None:
     shutil.copytree(PROJECT_DIR / "content", broken)
     (broken / "en.yaml").write_text("skill_name: Migraine Helper\n", encoding="utf-8")
     failed = subprocess.run(
-        [sys.executable, "-m", "skill", "check"], capture_output=True, text=True,
-        cwd=PROJECT_DIR, env={"SKILL_CONTENT_DIR": str(broken), "PATH": ""}, check=False,
+        [sys.executable, "-m", "skill", "check"],
+        capture_output=True,
+        text=True,
+        cwd=PROJECT_DIR,
+        env={"SKILL_CONTENT_DIR": str(broken), "PATH": ""},
+        check=False,
     )
     assert failed.returncode == 1
     assert "clinic: must be a mapping" in failed.stderr

@@ -19,10 +19,19 @@ CONVERSATIONS = {
     "emergency_no": ["ask migraine helper is this an emergency", "no", "yes", "stop"],
     "emergency_yes": ["is this an emergency", "yes"],
     "red_flag": ["alexa ask migraine helper i have the worst headache of my life"],
-    "ketamine": ["tell me about ketamine", "does ketamine really work for migraines", "is ketamine addictive",
-                 "tell me more", "what are the side effects of ketamine"],
-    "slots": ["can red wine give me a migraine", "can pineapple trigger a migraine", "yes",
-              "is dizziness a symptom of migraine"],
+    "ketamine": [
+        "tell me about ketamine",
+        "does ketamine really work for migraines",
+        "is ketamine addictive",
+        "tell me more",
+        "what are the side effects of ketamine",
+    ],
+    "slots": [
+        "can red wine give me a migraine",
+        "can pineapple trigger a migraine",
+        "yes",
+        "is dizziness a symptom of migraine",
+    ],
     "whisper": ["whisper", "what is an aura", "speak normally", "help", "cancel"],
 }
 
@@ -77,11 +86,19 @@ def test_people_phrasings_reach_the_right_answer(
     assert len(turn.speech.split()) >= 10
 
 
-def _run(args: list[str], tmp_path: Path, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+def _run(
+    args: list[str], tmp_path: Path, stdin: str | None = None
+) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "SKILL_STORE_PATH": str(tmp_path / "prefs.json")}
     return subprocess.run(
-        [sys.executable, "-m", "skill", *args], input=stdin, capture_output=True, text=True,
-        cwd=PROJECT_DIR, env=env, timeout=60, check=False,
+        [sys.executable, "-m", "skill", *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        cwd=PROJECT_DIR,
+        env=env,
+        timeout=60,
+        check=False,
     )
 
 

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from conftest import Conversation, Invoke, load_event, speech_of
 from skill.content import ContentLibrary
 from skill.envelopes import Session
+from skill.settings import Settings
 from skill.speech import plain
 
 
@@ -55,10 +54,13 @@ def test_repeat_says_the_last_answer_again(conversation: Conversation) -> None:
     assert conversation.say("AMAZON.YesIntent") != answer  # and "yes" still means more
 
 
-def test_repeat_before_anything_was_said(conversation: Conversation, library: ContentLibrary) -> None:
-    assert conversation.say("AMAZON.RepeatIntent") == library.for_locale("en-US").messages[
-        "nothing_to_repeat"
-    ]
+def test_repeat_before_anything_was_said(
+    conversation: Conversation, library: ContentLibrary
+) -> None:
+    assert (
+        conversation.say("AMAZON.RepeatIntent")
+        == library.for_locale("en-US").messages["nothing_to_repeat"]
+    )
     assert not conversation.ended
 
 
@@ -96,9 +98,10 @@ def test_home_and_start_over_return_to_the_menu(conversation: Conversation) -> N
 
 
 def test_more_without_a_topic(conversation: Conversation, library: ContentLibrary) -> None:
-    assert conversation.say("AMAZON.MoreIntent") == library.for_locale("en-US").messages[
-        "nothing_more"
-    ]
+    assert (
+        conversation.say("AMAZON.MoreIntent")
+        == library.for_locale("en-US").messages["nothing_more"]
+    )
 
 
 def test_whisper_is_confirmed_in_the_new_voice_and_remembered(invoke: Invoke) -> None:
@@ -116,9 +119,18 @@ def test_whisper_is_confirmed_in_the_new_voice_and_remembered(invoke: Invoke) ->
 
 def test_every_open_response_has_a_reprompt(invoke: Invoke) -> None:
     intents = [
-        "TriggerIntent", "AMAZON.YesIntent", "AMAZON.MoreIntent", "AMAZON.HelpIntent",
-        "AMAZON.FallbackIntent", "AMAZON.RepeatIntent", "EmergencyCheckIntent", "AMAZON.NoIntent",
-        "AMAZON.YesIntent", "ClinicIntent", "WhisperIntent", "AMAZON.NavigateHomeIntent",
+        "TriggerIntent",
+        "AMAZON.YesIntent",
+        "AMAZON.MoreIntent",
+        "AMAZON.HelpIntent",
+        "AMAZON.FallbackIntent",
+        "AMAZON.RepeatIntent",
+        "EmergencyCheckIntent",
+        "AMAZON.NoIntent",
+        "AMAZON.YesIntent",
+        "ClinicIntent",
+        "WhisperIntent",
+        "AMAZON.NavigateHomeIntent",
     ]
     conversation = Conversation(invoke)
     for intent in intents:
@@ -129,13 +141,13 @@ def test_every_open_response_has_a_reprompt(invoke: Invoke) -> None:
 
 
 def test_preferences_store_holds_no_words_and_no_user_id(
-    invoke: Invoke, settings: object
+    invoke: Invoke, settings: Settings
 ) -> None:
     conversation = Conversation(invoke, Session(user_id="amzn1.ask.account.SECRET-PERSON"))
     conversation.launch()
     conversation.say("TriggerIntent", trigger=("pineapple juice", None))
     conversation.say("WhisperIntent")
-    store = Path(getattr(settings, "store_path")).read_text(encoding="utf-8")
+    store = settings.store_path.read_text(encoding="utf-8")
     assert "SECRET-PERSON" not in store
     assert "pineapple" not in store
     assert "whisper" in store

@@ -38,10 +38,17 @@ def test_red_flag_card_carries_the_number(conversation: Conversation) -> None:
     assert "911" in card["title"]
 
 
-@pytest.mark.parametrize(("locale", "number"), [
-    ("en-US", "911"), ("en-CA", "911"), ("en-GB", "999"), ("en-AU", "000"), ("en-IN", "112"),
-    ("fr-FR", "911"),  # a locale we do not have yet: the English (US) answers
-])
+@pytest.mark.parametrize(
+    ("locale", "number"),
+    [
+        ("en-US", "911"),
+        ("en-CA", "911"),
+        ("en-GB", "999"),
+        ("en-AU", "000"),
+        ("en-IN", "112"),
+        ("fr-FR", "911"),  # a locale we do not have yet: the English (US) answers
+    ],
+)
 def test_each_locale_gets_its_own_number(invoke: Invoke, locale: str, number: str) -> None:
     conversation = Conversation(invoke, Session(locale=locale))
     assert conversation.say("RedFlagIntent").startswith(f"Call {number} now.")

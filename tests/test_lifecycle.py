@@ -115,7 +115,9 @@ def test_skill_id_refuses_other_skills(skill: Any, tmp_path: Path) -> None:
     assert speech_of(handle_event(event, skill=skill, settings=settings))
 
 
-@pytest.mark.parametrize("event", [None, [], "text", 42, {}, {"request": "nope"}, {"version": "1.0"}])
+@pytest.mark.parametrize(
+    "event", [None, [], "text", 42, {}, {"request": "nope"}, {"version": "1.0"}]
+)
 def test_unreadable_requests_still_get_a_calm_answer(invoke: Invoke, event: Any) -> None:
     response = invoke(event)
     _valid_envelope(response)
@@ -155,8 +157,9 @@ def test_broken_content_serves_the_last_resort_answer(
     assert "emergency number" in speech_of(response)
 
 
-def test_the_lambda_entry_answers(library: ContentLibrary, monkeypatch: pytest.MonkeyPatch,
-                                  tmp_path: Path) -> None:
+def test_the_lambda_entry_answers(
+    library: ContentLibrary, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
     monkeypatch.setenv("SKILL_STORE_PATH", str(tmp_path / "p.json"))
     app_module.default_skill.cache_clear()
     app_module.default_settings.cache_clear()

@@ -20,7 +20,9 @@ def test_voices(library: ContentLibrary) -> None:
     content = library.for_locale("en-US")
     gentle = render_ssml(("Hello.",), content, voice=Voice.GENTLE, urgent=False)
     whisper = render_ssml(("Hello.",), content, voice=Voice.WHISPER, urgent=False)
-    urgent = render_ssml(("Call {emergency_number} now.",), content, voice=Voice.WHISPER, urgent=True)
+    urgent = render_ssml(
+        ("Call {emergency_number} now.",), content, voice=Voice.WHISPER, urgent=True
+    )
     assert gentle == '<speak><prosody rate="90%" volume="soft">Hello.</prosody></speak>'
     assert '<amazon:effect name="whispered">' in whisper
     assert "whispered" not in urgent and "soft" not in urgent
@@ -29,8 +31,12 @@ def test_voices(library: ContentLibrary) -> None:
 
 def test_placeholders_become_speech(library: ContentLibrary) -> None:
     content = library.for_locale("en-GB")
-    ssml = render_ssml(("Ring {clinic_phone}; call {emergency_number}.",), content,
-                       voice=Voice.GENTLE, urgent=False)
+    ssml = render_ssml(
+        ("Ring {clinic_phone}; call {emergency_number}.",),
+        content,
+        voice=Voice.GENTLE,
+        urgent=False,
+    )
     assert '<say-as interpret-as="telephone">' in ssml
     assert "call 999." in ssml
 
@@ -53,12 +59,14 @@ def test_every_text_in_every_voice_is_valid_alexa_ssml(library: ContentLibrary) 
         for path, text in content.texts():
             for voice in Voice:
                 for urgent in (False, True):
-                    ssml = render_ssml((text, "Would you like to hear more?"), content,
-                                       voice=voice, urgent=urgent)
+                    ssml = render_ssml(
+                        (text, "Would you like to hear more?"), content, voice=voice, urgent=urgent
+                    )
                     documents.append((f"{locale} {path} {voice.value} urgent={urgent}", ssml))
     results = validate_ssml([ssml for _, ssml in documents])
-    invalid = [(where, errors) for (where, _), errors in zip(documents, results, strict=True)
-               if errors]
+    invalid = [
+        (where, errors) for (where, _), errors in zip(documents, results, strict=True) if errors
+    ]
     assert invalid == []
     assert len(documents) > 1000
     assert validate_ssml(["<speak>a & b</speak>"])[0], "the validator itself must catch errors"

@@ -13,7 +13,7 @@ from skill.handlers.answers import CLINIC_TOPIC, first_answer
 CLINIC_INTENT = "ClinicIntent"
 
 
-class ClinicHandler(AbstractRequestHandler):  # type: ignore[misc]
+class ClinicHandler(AbstractRequestHandler):
     def can_handle(self, handler_input: HandlerInput) -> bool:
         return bool(is_intent_name(CLINIC_INTENT)(handler_input))
 

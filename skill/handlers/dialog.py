@@ -61,7 +61,7 @@ def _continue_topic(handler_input: HandlerInput) -> Response | None:
     return respond(handler_input, reply)
 
 
-class LaunchHandler(AbstractRequestHandler):  # type: ignore[misc]
+class LaunchHandler(AbstractRequestHandler):
     def can_handle(self, handler_input: HandlerInput) -> bool:
         return bool(is_request_type("LaunchRequest")(handler_input))
 
@@ -69,7 +69,7 @@ class LaunchHandler(AbstractRequestHandler):  # type: ignore[misc]
         return _welcome(handler_input)
 
 
-class HomeHandler(AbstractRequestHandler):  # type: ignore[misc]
+class HomeHandler(AbstractRequestHandler):
     """ "Start over", "go home": back to the welcome menu, topic forgotten."""
 
     def can_handle(self, handler_input: HandlerInput) -> bool:
@@ -79,7 +79,7 @@ class HomeHandler(AbstractRequestHandler):  # type: ignore[misc]
         return _welcome(handler_input)
 
 
-class HelpHandler(AbstractRequestHandler):  # type: ignore[misc]
+class HelpHandler(AbstractRequestHandler):
     def can_handle(self, handler_input: HandlerInput) -> bool:
         return _intent_in(handler_input, "AMAZON.HelpIntent")
 
@@ -87,7 +87,7 @@ class HelpHandler(AbstractRequestHandler):  # type: ignore[misc]
         return respond(handler_input, message_reply(content_of(handler_input), "help"))
 
 
-class GoodbyeHandler(AbstractRequestHandler):  # type: ignore[misc]
+class GoodbyeHandler(AbstractRequestHandler):
     """Stop and Cancel end the session at once, kindly."""
 
     def can_handle(self, handler_input: HandlerInput) -> bool:
@@ -100,7 +100,7 @@ class GoodbyeHandler(AbstractRequestHandler):  # type: ignore[misc]
         )
 
 
-class RepeatHandler(AbstractRequestHandler):  # type: ignore[misc]
+class RepeatHandler(AbstractRequestHandler):
     def can_handle(self, handler_input: HandlerInput) -> bool:
         return _intent_in(handler_input, "AMAZON.RepeatIntent")
 
@@ -111,7 +111,7 @@ class RepeatHandler(AbstractRequestHandler):  # type: ignore[misc]
         return respond(handler_input, reply)
 
 
-class MoreHandler(AbstractRequestHandler):  # type: ignore[misc]
+class MoreHandler(AbstractRequestHandler):
     """ "More", "next", "tell me more": the next part of the topic being discussed."""
 
     def can_handle(self, handler_input: HandlerInput) -> bool:
@@ -124,7 +124,7 @@ class MoreHandler(AbstractRequestHandler):  # type: ignore[misc]
         return respond(handler_input, message_reply(content_of(handler_input), "nothing_more"))
 
 
-class YesHandler(AbstractRequestHandler):  # type: ignore[misc]
+class YesHandler(AbstractRequestHandler):
     def can_handle(self, handler_input: HandlerInput) -> bool:
         return _intent_in(handler_input, "AMAZON.YesIntent")
 
@@ -151,7 +151,7 @@ class YesHandler(AbstractRequestHandler):  # type: ignore[misc]
         return respond(handler_input, message_reply(content, "nothing_more"))
 
 
-class NoHandler(AbstractRequestHandler):  # type: ignore[misc]
+class NoHandler(AbstractRequestHandler):
     """ "No" declines the offer; a second "no" to "anything else?" ends the session."""
 
     def can_handle(self, handler_input: HandlerInput) -> bool:
@@ -177,7 +177,7 @@ class NoHandler(AbstractRequestHandler):  # type: ignore[misc]
         )
 
 
-class FallbackHandler(AbstractRequestHandler):  # type: ignore[misc]
+class FallbackHandler(AbstractRequestHandler):
     """Out-of-scope speech: say what the skill can do; mid-question, ask the question again."""
 
     def can_handle(self, handler_input: HandlerInput) -> bool:

@@ -69,7 +69,7 @@ def see_doctor_reply(content: Content) -> Reply:
     )
 
 
-class RedFlagHandler(AbstractRequestHandler):  # type: ignore[misc]
+class RedFlagHandler(AbstractRequestHandler):
     """ "My face is drooping", "worst headache of my life": call the number now."""
 
     def can_handle(self, handler_input: HandlerInput) -> bool:
@@ -82,7 +82,7 @@ class RedFlagHandler(AbstractRequestHandler):  # type: ignore[misc]
         return respond(handler_input, call_now_reply(content, content.emergency.red_flag))
 
 
-class EmergencyCheckHandler(AbstractRequestHandler):  # type: ignore[misc]
+class EmergencyCheckHandler(AbstractRequestHandler):
     def can_handle(self, handler_input: HandlerInput) -> bool:
         return bool(is_intent_name(EMERGENCY_CHECK_INTENT)(handler_input))
 

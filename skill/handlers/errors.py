@@ -8,7 +8,7 @@ from ask_sdk_core.dispatch_components import AbstractExceptionHandler
 from ask_sdk_core.handler_input import HandlerInput
 from ask_sdk_model import IntentRequest, LaunchRequest, Response
 
-from skill.conversation import REQUEST_CONTENT, Reply, respond
+from skill.conversation import Reply, content_of, respond
 
 logger = logging.getLogger(__name__)
 
@@ -19,7 +19,7 @@ LAST_RESORT_SSML = (
 )
 
 
-class CatchAllExceptionHandler(AbstractExceptionHandler):  # type: ignore[misc]
+class CatchAllExceptionHandler(AbstractExceptionHandler):
     """Logs the failure (type only, never the request) and apologises; it never raises."""
 
     def can_handle(self, handler_input: HandlerInput, exception: Exception) -> bool:
@@ -36,8 +36,8 @@ class CatchAllExceptionHandler(AbstractExceptionHandler):  # type: ignore[misc]
         if not isinstance(request, IntentRequest | LaunchRequest):
             return _empty_response(handler_input)
         try:
-            content = handler_input.attributes_manager.request_attributes[REQUEST_CONTENT]
-            handler_input.response_builder.set_card(None)
+            content = content_of(handler_input)
+            handler_input.response_builder.response.card = None
             handler_input.response_builder.response.directives = None
             return respond(
                 handler_input,

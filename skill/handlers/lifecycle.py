@@ -10,7 +10,7 @@ from pathlib import Path
 
 from ask_sdk_core.dispatch_components import AbstractRequestHandler
 from ask_sdk_core.handler_input import HandlerInput
-from ask_sdk_core.utils import get_locale, is_request_type
+from ask_sdk_core.utils import is_request_type
 from ask_sdk_model import IntentRequest, Response, SessionEndedRequest
 from ask_sdk_model.canfulfill import (
     CanFulfillIntent,
@@ -24,12 +24,13 @@ from ask_sdk_model.interfaces.system import ExceptionEncounteredRequest
 
 from skill.conversation import content_of, respond
 from skill.handlers.answers import message_reply
+from skill.slots import request_locale
 from skill.vocabulary import load_vocabulary, model_path
 
 logger = logging.getLogger(__name__)
 
 
-class SessionEndedHandler(AbstractRequestHandler):  # type: ignore[misc]
+class SessionEndedHandler(AbstractRequestHandler):
     """The session closed (the person left, timed out, or Alexa hit an error): log why."""
 
     def can_handle(self, handler_input: HandlerInput) -> bool:
@@ -52,7 +53,7 @@ class SessionEndedHandler(AbstractRequestHandler):  # type: ignore[misc]
         return response
 
 
-class ExceptionEncounteredHandler(AbstractRequestHandler):  # type: ignore[misc]
+class ExceptionEncounteredHandler(AbstractRequestHandler):
     """Alexa could not use our last response: log it; no speech is allowed in reply."""
 
     def can_handle(self, handler_input: HandlerInput) -> bool:
@@ -73,7 +74,7 @@ class ExceptionEncounteredHandler(AbstractRequestHandler):  # type: ignore[misc]
         return response
 
 
-class CanFulfillHandler(AbstractRequestHandler):  # type: ignore[misc]
+class CanFulfillHandler(AbstractRequestHandler):
     """Name-free interaction: YES only for our intents whose slot values we understand."""
 
     def __init__(self, model_dir: Path) -> None:
@@ -85,14 +86,14 @@ class CanFulfillHandler(AbstractRequestHandler):  # type: ignore[misc]
     def handle(self, handler_input: HandlerInput) -> Response:
         request = handler_input.request_envelope.request
         assert isinstance(request, CanFulfillIntentRequest)
-        vocabulary = load_vocabulary(model_path(self._model_dir, get_locale(handler_input)))
+        vocabulary = load_vocabulary(model_path(self._model_dir, request_locale(handler_input)))
         intent = request.intent
         name = getattr(intent, "name", None)
         verdict = CanFulfillIntentValues.NO
         slots: dict[str, CanFulfillSlot] = {}
         if isinstance(name, str) and name in vocabulary.intents and not name.startswith("AMAZON."):
             verdict = CanFulfillIntentValues.YES
-            for slot_name, slot in (intent.slots or {}).items():
+            for slot_name, slot in (getattr(intent, "slots", None) or {}).items():
                 spoken = getattr(slot, "value", None)
                 known = isinstance(spoken, str) and bool(
                     vocabulary.resolve(name, slot_name, spoken)
@@ -112,7 +113,7 @@ class CanFulfillHandler(AbstractRequestHandler):  # type: ignore[misc]
         return response
 
 
-class UnknownIntentHandler(AbstractRequestHandler):  # type: ignore[misc]
+class UnknownIntentHandler(AbstractRequestHandler):
     """An intent this skill does not have (an old model, another skill's test): as Fallback."""
 
     def can_handle(self, handler_input: HandlerInput) -> bool:
@@ -122,7 +123,7 @@ class UnknownIntentHandler(AbstractRequestHandler):  # type: ignore[misc]
         return respond(handler_input, message_reply(content_of(handler_input), "fallback"))
 
 
-class UnknownRequestHandler(AbstractRequestHandler):  # type: ignore[misc]
+class UnknownRequestHandler(AbstractRequestHandler):
     """Any other request type (audio player events, skill events): acknowledge silently."""
 
     def can_handle(self, handler_input: HandlerInput) -> bool:

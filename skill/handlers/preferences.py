@@ -15,7 +15,7 @@ WHISPER_INTENT = "WhisperIntent"
 NORMAL_VOICE_INTENT = "NormalVoiceIntent"
 
 
-class VoiceHandler(AbstractRequestHandler):  # type: ignore[misc]
+class VoiceHandler(AbstractRequestHandler):
     """Switches between whispering and the gentle default; confirms in the new voice."""
 
     def __init__(self, intent_name: str, voice: Voice, message_key: str) -> None:

@@ -11,39 +11,38 @@ from pathlib import Path
 
 from ask_sdk_core.dispatch_components import AbstractRequestHandler
 from ask_sdk_core.handler_input import HandlerInput
-from ask_sdk_core.utils import get_intent_name, get_locale, is_request_type
 from ask_sdk_model import Response
 
 from skill.conversation import content_of, respond, set_topic_position
 from skill.handlers.answers import first_answer, unknown_item_reply
-from skill.slots import read_slot
+from skill.slots import intent_name, read_slot, request_locale
 from skill.vocabulary import load_vocabulary, model_path
 
 
-class TopicHandler(AbstractRequestHandler):  # type: ignore[misc]
+class TopicHandler(AbstractRequestHandler):
     """Answers every intent that the content maps to a topic."""
 
     def __init__(self, model_dir: Path | None = None) -> None:
         self._model_dir = model_dir  # where to look up words Alexa did not resolve
 
     def can_handle(self, handler_input: HandlerInput) -> bool:
-        return bool(
-            is_request_type("IntentRequest")(handler_input)
-            and content_of(handler_input).topic_for_intent(get_intent_name(handler_input))
-        )
+        name = intent_name(handler_input)
+        return name is not None and content_of(handler_input).topic_for_intent(name) is not None
 
     def handle(self, handler_input: HandlerInput) -> Response:
         content = content_of(handler_input)
-        intent_name = get_intent_name(handler_input)
-        topic = content.topic_for_intent(intent_name)
-        assert topic is not None  # can_handle checked it
+        name = intent_name(handler_input)
+        topic = None if name is None else content.topic_for_intent(name)
+        assert name is not None and topic is not None  # can_handle checked both
         item: str | None = None
         if topic.slot is not None:
             reading = read_slot(handler_input, topic.slot)
             value_id = reading.value_id
             if value_id is None and reading.spoken and self._model_dir is not None:
-                vocabulary = load_vocabulary(model_path(self._model_dir, get_locale(handler_input)))
-                value_id = vocabulary.resolve(intent_name, topic.slot, reading.spoken)
+                vocabulary = load_vocabulary(
+                    model_path(self._model_dir, request_locale(handler_input))
+                )
+                value_id = vocabulary.resolve(name, topic.slot, reading.spoken)
             if value_id in topic.items:
                 item = value_id
             elif reading.spoken:

@@ -1,0 +1,471 @@
+"""The web entry end to end: Flask test client, then waitress for real on loopback."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import logging
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+import requests
+from ask_sdk_core.skill import CustomSkill
+from flask import Flask
+from flask.testing import FlaskClient
+from web_support import (
+    CHAIN_URL,
+    HELLO_SPEECH,
+    NOW,
+    OTHER_SKILL_ID,
+    SKILL_ID,
+    DictFetcher,
+    Pki,
+    body_of,
+    envelope,
+    fixed_clock,
+    hello_skill,
+    make_pki,
+    running,
+    sign,
+    signed_headers,
+)
+
+from skill import app as skill_app
+from skill import web
+from skill.envelopes import LOCAL_SKILL_ID, Session
+from skill.sdk_compat import AbstractVerifier
+from skill.settings import Settings
+from skill.verification import AlexaSignatureVerifier, AlexaTimestampVerifier
+from skill.web import (
+    MAX_BODY_BYTES,
+    UnsafeHostError,
+    check_host,
+    create_app,
+    create_server,
+    is_loopback_host,
+    run_server,
+)
+
+JSON = "application/json; charset=utf-8"
+
+
+@pytest.fixture(scope="module")
+def pki() -> Pki:
+    return make_pki()
+
+
+@pytest.fixture
+def web_settings(tmp_path: Path) -> Settings:
+    return Settings(skill_id=SKILL_ID, store_path=tmp_path / "preferences.json")
+
+
+@pytest.fixture
+def fetcher(pki: Pki) -> DictFetcher:
+    return DictFetcher(dict(pki.chains))
+
+
+@pytest.fixture
+def verifiers_at_now(pki: Pki, fetcher: DictFetcher) -> list[AbstractVerifier]:
+    """The production verifiers, trusting the test root and living at ``NOW``."""
+    return [
+        AlexaSignatureVerifier(fetcher=fetcher, trust_store=pki.trust_store(), clock=fixed_clock()),
+        AlexaTimestampVerifier(clock=fixed_clock()),
+    ]
+
+
+@pytest.fixture
+def app(web_settings: Settings, verifiers_at_now: list[AbstractVerifier]) -> Flask:
+    return create_app(web_settings, skill=hello_skill(), verifiers=verifiers_at_now)
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+def post_signed(client: FlaskClient, pki: Pki, document: dict[str, Any]) -> Any:
+    body = body_of(document)
+    return client.post("/", data=body, headers=signed_headers(body, pki.leaf_key))
+
+
+def speech(response_json: dict[str, Any]) -> str:
+    return str(response_json["response"]["outputSpeech"]["ssml"])
+
+
+# --- verified requests ------------------------------------------------------------------------
+
+
+def test_a_signed_request_gets_the_response_envelope(client: FlaskClient, pki: Pki) -> None:
+    response = post_signed(client, pki, envelope())
+    assert response.status_code == 200
+    assert response.mimetype == "application/json"
+    data = response.get_json()
+    assert data["version"] == "1.0"
+    assert HELLO_SPEECH in speech(data)
+
+
+def test_an_unsigned_request_is_refused(client: FlaskClient) -> None:
+    response = client.post("/", data=body_of(envelope()), content_type=JSON)
+    assert response.status_code == 400
+    assert response.get_json() == {"error": "missing SignatureCertChainUrl header"}
+
+
+def test_a_bad_signature_is_refused(client: FlaskClient, pki: Pki) -> None:
+    body = body_of(envelope())
+    headers = signed_headers(body, pki.leaf_key)
+    headers["Signature-256"] = sign(body, pki.other_key)
+    response = client.post("/", data=body, headers=headers)
+    assert response.status_code == 400
+    assert response.get_json() == {"error": "request signature is not valid"}
+
+
+def test_a_replayed_body_with_a_new_timestamp_is_refused(client: FlaskClient, pki: Pki) -> None:
+    original = body_of(envelope())
+    headers = signed_headers(original, pki.leaf_key)
+    replay = original.replace(b"2026-03-01T12:00:00Z", b"2026-03-01T12:01:00Z")
+    assert replay != original
+    response = client.post("/", data=replay, headers=headers)
+    assert response.status_code == 400
+    assert response.get_json() == {"error": "request signature is not valid"}
+
+
+def test_a_stale_signed_request_is_refused(client: FlaskClient, pki: Pki) -> None:
+    from datetime import timedelta
+
+    response = post_signed(client, pki, envelope(timestamp=NOW - timedelta(seconds=151)))
+    assert response.status_code == 400
+    assert response.get_json() == {"error": "request timestamp is too old"}
+
+
+def test_a_signed_request_for_another_skill_is_refused(client: FlaskClient, pki: Pki) -> None:
+    response = post_signed(client, pki, envelope(application_id=OTHER_SKILL_ID))
+    assert response.status_code == 400
+    assert response.get_json() == {"error": "request is for another skill"}
+
+
+def test_a_forged_cert_url_is_refused_without_a_fetch(
+    client: FlaskClient, pki: Pki, fetcher: DictFetcher
+) -> None:
+    body = body_of(envelope())
+    headers = signed_headers(body, pki.leaf_key, url="https://evil.example/echo.api/cert.pem")
+    response = client.post("/", data=body, headers=headers)
+    assert response.status_code == 400
+    assert response.get_json() == {"error": "certificate URL host is not s3.amazonaws.com"}
+    assert fetcher.calls == []
+
+
+def test_the_chain_is_fetched_once_across_requests(
+    client: FlaskClient, pki: Pki, fetcher: DictFetcher
+) -> None:
+    for _ in range(3):
+        assert post_signed(client, pki, envelope()).status_code == 200
+    assert fetcher.calls == [CHAIN_URL]
+
+
+def test_a_refusal_logs_one_line_without_body_or_ids(
+    client: FlaskClient, pki: Pki, caplog: pytest.LogCaptureFixture
+) -> None:
+    body = body_of(envelope(application_id=OTHER_SKILL_ID))
+    headers = signed_headers(body, pki.leaf_key)
+    headers["Signature-256"] = sign(body, pki.other_key)
+    with caplog.at_level(logging.INFO):
+        response = client.post("/", data=body, headers=headers)
+    assert response.status_code == 400
+    refusals = [r for r in caplog.records if r.getMessage().startswith("Alexa request refused")]
+    assert [r.getMessage() for r in refusals] == [
+        "Alexa request refused: request signature is not valid"
+    ]
+    assert refusals[0].levelno == logging.WARNING
+    assert not [r for r in caplog.records if r.getMessage() == "Request verification failed"]
+    for text in (OTHER_SKILL_ID, SKILL_ID, "amzn1", "LaunchRequest", headers["Signature-256"]):
+        assert text not in caplog.text
+
+
+# --- what is refused before verification ------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("data", "content_type", "error"),
+    [
+        (b"{not json", JSON, "request body is not valid JSON"),
+        (b"", JSON, "request body is not valid JSON"),
+        (b"[1, 2]", JSON, "request body must be a JSON object"),
+        (b'"text"', JSON, "request body must be a JSON object"),
+        (b'{"a": "\xff"}', JSON, "request body is not UTF-8"),
+        (b'{"version": "1.0"}', JSON, "request body is not an Alexa request envelope"),
+        (b'{"request": {"type": "NoSuchRequest"}}', JSON, "not an Alexa request envelope"),
+        (b'{"request": 5}', JSON, "request body is not an Alexa request envelope"),
+        (b"{}", "text/plain", "content type must be application/json"),
+        (b"{}", "application/x-www-form-urlencoded", "content type must be application/json"),
+    ],
+)
+def test_malformed_requests_are_400_json(
+    client: FlaskClient, data: bytes, content_type: str, error: str
+) -> None:
+    response = client.post("/", data=data, content_type=content_type)
+    assert response.status_code == 400
+    assert response.mimetype == "application/json"
+    assert error in response.get_json()["error"]
+
+
+def test_an_oversized_body_is_413_json(client: FlaskClient) -> None:
+    padding = "x" * MAX_BODY_BYTES
+    data = json.dumps({**envelope(), "padding": padding}).encode()
+    response = client.post("/", data=data, content_type=JSON)
+    assert response.status_code == 413
+    assert response.get_json() == {"error": "request body is too large"}
+
+
+def test_a_body_just_under_the_limit_is_read(client: FlaskClient) -> None:
+    document = envelope()
+    document["padding"] = ""
+    room = MAX_BODY_BYTES - len(body_of(document))
+    document["padding"] = "x" * room
+    body = body_of(document)
+    assert len(body) == MAX_BODY_BYTES
+    response = client.post("/", data=body, content_type=JSON)
+    assert response.status_code == 400  # read, parsed, then refused for lack of a signature
+    assert response.get_json() == {"error": "missing SignatureCertChainUrl header"}
+
+
+def test_other_methods_and_paths_get_json_errors(client: FlaskClient) -> None:
+    put = client.put("/", data=b"{}", content_type=JSON)
+    assert put.status_code == 405
+    assert put.get_json() == {"error": "method not allowed"}
+    missing = client.post("/elsewhere", data=b"{}", content_type=JSON)
+    assert missing.status_code == 404
+    assert missing.get_json() == {"error": "not found"}
+
+
+def test_a_failing_skill_is_500_json_without_a_traceback(
+    client: FlaskClient, pki: Pki, caplog: pytest.LogCaptureFixture
+) -> None:
+    document = envelope(request_type="IntentRequest")
+    document["request"]["intent"] = {"name": "AnyIntent", "confirmationStatus": "NONE"}
+    with caplog.at_level(logging.ERROR):
+        response = post_signed(client, pki, document)
+    assert response.status_code == 500
+    assert response.get_json() == {"error": "internal error"}
+    assert b"Traceback" not in response.data
+    assert b"failed on purpose" not in response.data
+    assert "unexpected error serving a request" in caplog.text
+
+
+def test_status_is_a_small_json_without_secrets(client: FlaskClient) -> None:
+    response = client.get("/")
+    assert response.status_code == 200
+    assert response.get_json() == {
+        "service": "Migraine Helper",
+        "status": "ok",
+        "request_verification": "on",
+        "skill_id_check": True,
+    }
+    assert SKILL_ID.encode() not in response.data
+
+
+# --- dev mode ---------------------------------------------------------------------------------
+
+
+def test_dev_mode_accepts_unsigned_requests(web_settings: Settings) -> None:
+    client = create_app(web_settings, skill=hello_skill(), dev=True).test_client()
+    response = client.post("/", data=body_of(envelope()), content_type=JSON)
+    assert response.status_code == 200
+    assert HELLO_SPEECH in speech(response.get_json())
+    assert client.get("/").get_json()["request_verification"] == "off (dev mode)"
+
+
+def test_dev_mode_accepts_any_timestamp(web_settings: Settings) -> None:
+    client = create_app(web_settings, skill=hello_skill(), dev=True).test_client()
+    old = envelope()  # NOW is a fixed date, far from the real clock
+    assert client.post("/", data=body_of(old), content_type=JSON).status_code == 200
+
+
+def test_dev_mode_still_checks_the_skill_id(web_settings: Settings) -> None:
+    client = create_app(web_settings, skill=hello_skill(), dev=True).test_client()
+    data = body_of(envelope(application_id=OTHER_SKILL_ID))
+    response = client.post("/", data=data, content_type=JSON)
+    assert response.status_code == 400
+    assert response.get_json() == {"error": "request is for another skill"}
+
+
+def test_without_a_skill_id_any_skill_is_served_in_dev(tmp_path: Path) -> None:
+    settings = Settings(store_path=tmp_path / "p.json")
+    client = create_app(settings, skill=hello_skill(), dev=True).test_client()
+    data = body_of(envelope(application_id=OTHER_SKILL_ID))
+    assert client.post("/", data=data, content_type=JSON).status_code == 200
+    assert client.get("/").get_json()["skill_id_check"] is False
+
+
+def test_production_mode_uses_the_real_verifiers_by_default(web_settings: Settings) -> None:
+    verifiers = web.build_verifiers(web_settings, dev=False)
+    assert [type(v).__name__ for v in verifiers] == [
+        "AlexaSignatureVerifier",
+        "AlexaTimestampVerifier",
+        "SkillIdVerifier",
+    ]
+    assert [type(v).__name__ for v in web.build_verifiers(web_settings, dev=True)] == [
+        "SkillIdVerifier"
+    ]
+    # and the SDK's own certvalidator-based verifiers are off
+    app = create_app(web_settings, skill=hello_skill())
+    assert app.config["ASK_SDK_VERIFY_SIGNATURE"] is False
+    assert app.config["ASK_SDK_VERIFY_TIMESTAMP"] is False
+
+
+def test_production_mode_refuses_an_unsigned_request_by_default(web_settings: Settings) -> None:
+    client = create_app(web_settings, skill=hello_skill()).test_client()
+    response = client.post("/", data=body_of(envelope()), content_type=JSON)
+    assert response.status_code == 400
+    assert response.get_json() == {"error": "missing SignatureCertChainUrl header"}
+
+
+# --- through the real skill -------------------------------------------------------------------
+
+
+def test_the_real_skill_answers_a_signed_launch(
+    skill: CustomSkill, settings: Settings, pki: Pki, verifiers_at_now: list[AbstractVerifier]
+) -> None:
+    settings = dataclasses.replace(settings, skill_id=LOCAL_SKILL_ID)
+    client = create_app(settings, skill=skill, verifiers=verifiers_at_now).test_client()
+    document = Session().launch()
+    document["request"]["timestamp"] = NOW.strftime("%Y-%m-%dT%H:%M:%SZ")
+    response = post_signed(client, pki, document)
+    assert response.status_code == 200
+    ssml = speech(response.get_json())
+    assert ssml.startswith("<speak>")
+    assert "Migraine Helper" in ssml or "migraine" in ssml.lower()
+
+
+def test_the_real_skill_refuses_a_signed_request_for_another_skill(
+    skill: CustomSkill, settings: Settings, pki: Pki, verifiers_at_now: list[AbstractVerifier]
+) -> None:
+    settings = dataclasses.replace(settings, skill_id=SKILL_ID)  # not Session's LOCAL_SKILL_ID
+    client = create_app(settings, skill=skill, verifiers=verifiers_at_now).test_client()
+    document = Session().launch()
+    document["request"]["timestamp"] = NOW.strftime("%Y-%m-%dT%H:%M:%SZ")
+    response = post_signed(client, pki, document)
+    assert response.status_code == 400
+    assert response.get_json() == {"error": "request is for another skill"}
+
+
+def test_the_real_skill_in_dev_mode_answers_help(skill: CustomSkill, settings: Settings) -> None:
+    client = create_app(settings, skill=skill, dev=True).test_client()
+    session = Session()
+    client.post("/", data=json.dumps(session.launch()), content_type=JSON)
+    session.new = False
+    response = client.post(
+        "/", data=json.dumps(session.intent("AMAZON.HelpIntent")), content_type=JSON
+    )
+    assert response.status_code == 200
+    assert speech(response.get_json()).startswith("<speak>")
+
+
+def test_the_default_skill_comes_from_skill_app(
+    skill: CustomSkill, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    calls: list[int] = []
+
+    def fake_default_skill() -> CustomSkill:
+        calls.append(1)
+        return skill
+
+    monkeypatch.setattr(skill_app, "default_skill", fake_default_skill)
+    client = create_app(settings, dev=True).test_client()
+    response = client.post("/", data=json.dumps(Session().launch()), content_type=JSON)
+    assert response.status_code == 200
+    assert calls == [1]
+
+
+# --- hosts ------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "host", ["127.0.0.1", "127.1.2.3", "::1", "[::1]", "localhost", "LOCALHOST", "::ffff:127.0.0.1"]
+)
+def test_loopback_hosts(host: str) -> None:
+    assert is_loopback_host(host)
+    check_host(host, dev=True)
+
+
+@pytest.mark.parametrize(
+    "host", ["0.0.0.0", "10.0.0.1", "192.168.1.20", "::", "", "example.com", "localhost.evil"]
+)
+def test_dev_mode_refuses_other_hosts(host: str) -> None:
+    assert not is_loopback_host(host)
+    with pytest.raises(UnsafeHostError, match="--dev turns Alexa request verification off"):
+        check_host(host, dev=True)
+    check_host(host, dev=False)  # with verification on, any host is allowed
+
+
+@pytest.mark.parametrize("host", ["0.0.0.0", "10.0.0.1"])
+def test_run_server_refuses_dev_on_a_public_host_before_binding(
+    host: str, web_settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def no_app(*args: object, **kwargs: object) -> Flask:
+        raise AssertionError("the app must not be built")
+
+    monkeypatch.setattr(web, "create_app", no_app)
+    with pytest.raises(UnsafeHostError, match=host):
+        run_server(host, 8080, dev=True, settings=web_settings)
+
+
+# --- waitress for real, on loopback -----------------------------------------------------------
+
+
+def test_waitress_serves_a_signed_request(app: Flask, pki: Pki, web_settings: Settings) -> None:
+    server = create_server("127.0.0.1", 0, dev=False, settings=web_settings, app=app)
+    with running(server) as base_url, requests.Session() as http:
+        http.trust_env = False  # loopback only: never through a proxy
+        body = body_of(envelope())
+        signed = http.post(base_url, data=body, headers=signed_headers(body, pki.leaf_key))
+        assert signed.status_code == 200
+        assert HELLO_SPEECH in speech(signed.json())
+        unsigned = http.post(base_url, data=body, headers={"Content-Type": JSON})
+        assert unsigned.status_code == 400
+        assert unsigned.json() == {"error": "missing SignatureCertChainUrl header"}
+        too_big = http.post(
+            base_url, data=b"x" * (MAX_BODY_BYTES + 1), headers={"Content-Type": JSON}
+        )
+        assert too_big.status_code == 413
+
+
+def test_run_server_prints_where_it_serves(
+    web_settings: Settings, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    servers: list[Any] = []
+    real_create_server = web.create_server
+
+    def capture(*args: Any, **kwargs: Any) -> Any:
+        kwargs["app"] = create_app(web_settings, skill=hello_skill(), dev=True)
+        server = real_create_server(*args, **kwargs)
+        servers.append(server)
+        return server
+
+    monkeypatch.setattr(web, "create_server", capture)
+    thread = threading.Thread(
+        target=run_server, args=("127.0.0.1", 0), kwargs={"dev": True, "settings": web_settings}
+    )
+    thread.start()
+    try:
+        deadline = time.monotonic() + 10
+        while not servers and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert servers, "run_server did not create a server"
+        server = servers[0]
+        url = f"http://127.0.0.1:{server.effective_port}/"
+        with requests.Session() as http:
+            http.trust_env = False
+            response = http.post(url, data=body_of(envelope()), headers={"Content-Type": JSON})
+            assert response.status_code == 200
+    finally:
+        if servers:
+            servers[0].trigger.pull_trigger(servers[0].close)
+        thread.join(timeout=10)
+    assert not thread.is_alive()
+    out = capsys.readouterr().out
+    assert f"serving on {url}" in out
+    assert "request verification OFF" in out
+    assert out.count("\n") == 1
