@@ -98,3 +98,22 @@ def test_the_skill_never_offers_to_call(library: ContentLibrary) -> None:
             lowered = text.lower()
             assert "i'll call" not in lowered and "i will call" not in lowered, path
             assert "calling now" not in lowered and "i can call" not in lowered, path
+
+
+def test_red_flag_slot_with_a_matched_value_calls_now(conversation: Conversation) -> None:
+    heard = conversation.say("RedFlagIntent", redFlag=("a thunderclap headache", "worst_headache"))
+    assert heard.startswith("Call 911 now.")
+
+
+def test_raw_red_flag_words_are_recognised_from_the_model(conversation: Conversation) -> None:
+    assert conversation.say("RedFlagIntent", redFlag="slurred speech").startswith("Call 911 now.")
+
+
+def test_words_that_are_no_red_flag_get_the_emergency_question(
+    conversation: Conversation,
+) -> None:
+    """ "i have nausea" can land on ``i have {redFlag}``: ask, don't send them to the ER."""
+    heard = conversation.say("RedFlagIntent", redFlag=("nausea", None))
+    assert heard.endswith("Do you have any of these right now?")
+    assert not conversation.ended
+    assert conversation.say("AMAZON.YesIntent").startswith("Call 911 now.")

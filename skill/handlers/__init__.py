@@ -54,7 +54,7 @@ BUILT_IN_INTENTS = frozenset(
 def request_handlers(model_dir: Path) -> list[AbstractRequestHandler]:
     """All handlers, emergency first so that nothing can shadow a red flag."""
     return [
-        RedFlagHandler(),
+        RedFlagHandler(model_dir),
         EmergencyCheckHandler(),
         LaunchHandler(),
         ClinicHandler(),

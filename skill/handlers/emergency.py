@@ -6,6 +6,8 @@ answers here are never whispered, so the number is clearly heard.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from ask_sdk_core.dispatch_components import AbstractRequestHandler
 from ask_sdk_core.handler_input import HandlerInput
 from ask_sdk_core.utils import is_intent_name
@@ -21,9 +23,12 @@ from skill.conversation import (
     respond,
     set_topic_position,
 )
+from skill.slots import read_slot, request_locale
 from skill.speech import plain
+from skill.vocabulary import load_vocabulary, model_path
 
 RED_FLAG_INTENT = "RedFlagIntent"
+RED_FLAG_SLOT = "redFlag"
 EMERGENCY_CHECK_INTENT = "EmergencyCheckIntent"
 
 
@@ -70,7 +75,16 @@ def see_doctor_reply(content: Content) -> Reply:
 
 
 class RedFlagHandler(AbstractRequestHandler):
-    """ "My face is drooping", "worst headache of my life": call the number now."""
+    """ "My face is drooping", "worst headache of my life": call the number now.
+
+    The model's ``i have {redFlag}`` samples can catch words that are not a red flag at all
+    ("i have nausea"): when the slot holds words that match no red flag, the person hears
+    the red flags and one yes-or-no question instead, so nobody is sent to the emergency
+    room for nausea, and nobody with a red flag is missed.
+    """
+
+    def __init__(self, model_dir: Path | None = None) -> None:
+        self._model_dir = model_dir
 
     def can_handle(self, handler_input: HandlerInput) -> bool:
         return bool(is_intent_name(RED_FLAG_INTENT)(handler_input))
@@ -78,8 +92,21 @@ class RedFlagHandler(AbstractRequestHandler):
     def handle(self, handler_input: HandlerInput) -> Response:
         content = content_of(handler_input)
         set_topic_position(handler_input, None)
-        handler_input.attributes_manager.request_attributes[REQUEST_TOPIC] = "red_flag"
+        request_attributes = handler_input.attributes_manager.request_attributes
+        if self._names_something_else(handler_input):
+            request_attributes[REQUEST_TOPIC] = "emergency_check"
+            return respond(handler_input, red_flag_question(content))
+        request_attributes[REQUEST_TOPIC] = "red_flag"
         return respond(handler_input, call_now_reply(content, content.emergency.red_flag))
+
+    def _names_something_else(self, handler_input: HandlerInput) -> bool:
+        reading = read_slot(handler_input, RED_FLAG_SLOT)
+        if reading.spoken is None or reading.value_id is not None:
+            return False
+        if self._model_dir is None:
+            return False
+        vocabulary = load_vocabulary(model_path(self._model_dir, request_locale(handler_input)))
+        return vocabulary.resolve(RED_FLAG_INTENT, RED_FLAG_SLOT, reading.spoken) is None
 
 
 class EmergencyCheckHandler(AbstractRequestHandler):
