@@ -1,4 +1,4 @@
-"""``python -m skill serve | ask | chat | check``: run, try and check the skill locally."""
+"""``python -m skill serve | ask | chat | check | preview``: run, try and check it locally."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import argparse
 import logging
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 from skill.settings import DEFAULT_LOCALE, Settings
 
@@ -83,6 +84,14 @@ def _check(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def _preview(args: argparse.Namespace, settings: Settings) -> int:
+    from skill.preview import write_preview
+
+    for path in write_preview(args.out, settings, locale=args.locale):
+        print(path)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m skill", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -115,6 +124,13 @@ def build_parser() -> argparse.ArgumentParser:
 
     check = commands.add_parser("check", help="validate content, interaction models and SSML")
     check.set_defaults(run=_check)
+
+    preview = commands.add_parser(
+        "preview", help="write the Echo Show screen as HTML and APL authoring-tool JSON"
+    )
+    preview.add_argument("--out", type=Path, default=Path("build/preview"))
+    preview.add_argument("--locale", default=DEFAULT_LOCALE)
+    preview.set_defaults(run=_preview)
     return parser
 
 

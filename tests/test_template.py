@@ -62,13 +62,13 @@ _CfnLoader.add_multi_constructor("!", _cfn_tag)
 
 @pytest.fixture(scope="module")
 def template() -> dict[str, Any]:
-    loaded: dict[str, Any] = yaml.load(TEMPLATE.read_text(encoding="utf-8"), Loader=_CfnLoader)  # noqa: S506
+    loaded: dict[str, Any] = yaml.load(TEMPLATE.read_text(encoding="utf-8"), Loader=_CfnLoader)
     return loaded
 
 
 @pytest.fixture(scope="module")
 def function(template: dict[str, Any]) -> dict[str, Any]:
-    functions = [
+    functions: list[dict[str, Any]] = [
         r for r in template["Resources"].values() if r["Type"] == "AWS::Serverless::Function"
     ]
     assert len(functions) == 1
@@ -154,14 +154,18 @@ def test_code_uri_is_the_bundle_the_script_builds(
     handler_file = function["Properties"]["Handler"].rpartition(".")[0].replace(".", "/")
     assert handler_file.split("/")[0] in pkg.BUNDLE_SOURCES
     assert (REPO_ROOT / f"{handler_file}.py").is_file()
-    assert settings.PROJECT_DIR / "content" == settings.Settings().content_dir
+    assert settings.Settings().content_dir == settings.PROJECT_DIR / "content"
     # `sam build` must not rebuild it (its Python builder drops *.so and *.pyc files)
     assert function["Metadata"]["SkipBuild"] is True
 
 
 def test_environment_matches_settings(function: dict[str, Any]) -> None:
     variables = function["Properties"]["Environment"]["Variables"]
-    assert set(variables) == {settings.ENV_SKILL_ID, settings.ENV_TABLE_NAME, settings.ENV_LOG_LEVEL}
+    assert set(variables) == {
+        settings.ENV_SKILL_ID,
+        settings.ENV_TABLE_NAME,
+        settings.ENV_LOG_LEVEL,
+    }
     assert variables[settings.ENV_SKILL_ID] == {"Ref": "SkillId"}
     assert variables[settings.ENV_TABLE_NAME] == {"Ref": "PreferencesTable"}
 

@@ -212,6 +212,18 @@ def test_a_fetch_failure_is_refused_and_not_cached(pki: Pki) -> None:
     assert fetcher.calls == [CHAIN_URL, CHAIN_URL]
 
 
+def test_a_fetcher_that_crashes_refuses_the_request(pki: Pki) -> None:
+    def broken(url: str) -> bytes:
+        raise OSError("network is down")
+
+    verifier = AlexaSignatureVerifier(
+        fetcher=broken, trust_store=pki.trust_store(), clock=fixed_clock()
+    )
+    body = body_of(envelope())
+    with pytest.raises(VerificationException, match="could not be fetched"):
+        check_signature(verifier, body, good_headers(pki, body))
+
+
 def test_validate_cert_chain_reports_the_window_of_the_whole_path(pki: Pki) -> None:
     validated = validate_cert_chain([pki.leaf, pki.intermediate], pki.trust_store(), NOW)
     assert validated.leaf == pki.leaf
@@ -548,7 +560,7 @@ def test_the_sdks_own_verifier_refuses_even_a_good_chain(pki: Pki) -> None:
     sdk_verifier._cert_cache[CHAIN_URL] = pki.chains[CHAIN_URL]  # no network
     body = body_of(envelope())
     with pytest.raises(VerificationException):
-        sdk_verifier.verify(good_headers(pki, body), body.decode(), None)
+        sdk_verifier.verify(good_headers(pki, body), body.decode(), parsed(envelope()))
 
 
 def test_the_standin_refuses_every_certificate() -> None:
@@ -574,7 +586,9 @@ class _FailingImport(importlib.abc.MetaPathFinder):
 
 
 def _oscrypto_error() -> Exception:
-    error_class = type("LibraryNotFoundError", (Exception,), {"__module__": "oscrypto.errors"})
+    error_class: type[Exception] = type(
+        "LibraryNotFoundError", (Exception,), {"__module__": "oscrypto.errors"}
+    )
     return error_class("Error detecting the version of libcrypto")
 
 

@@ -31,6 +31,7 @@ from web_support import (
     running,
     sign,
     signed_headers,
+    stop_server,
 )
 
 from skill import app as skill_app
@@ -235,6 +236,7 @@ def test_other_methods_and_paths_get_json_errors(client: FlaskClient) -> None:
     put = client.put("/", data=b"{}", content_type=JSON)
     assert put.status_code == 405
     assert put.get_json() == {"error": "method not allowed"}
+    assert "POST" in put.headers["Allow"]
     missing = client.post("/elsewhere", data=b"{}", content_type=JSON)
     assert missing.status_code == 404
     assert missing.get_json() == {"error": "not found"}
@@ -462,7 +464,7 @@ def test_run_server_prints_where_it_serves(
             assert response.status_code == 200
     finally:
         if servers:
-            servers[0].trigger.pull_trigger(servers[0].close)
+            stop_server(servers[0], thread)
         thread.join(timeout=10)
     assert not thread.is_alive()
     out = capsys.readouterr().out
