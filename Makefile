@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run chat test lint typecheck check unit setup setup-node lock package bench load clean
+.PHONY: build-SkillFunction run chat test lint typecheck check unit setup setup-node lock package bench load clean
 
 ## Serve the skill locally on embedded defaults (signature checks off, loopback only).
 run: $(VENV)/.installed
@@ -60,6 +60,11 @@ lock: $(VENV)/.installed
 ## Build the Lambda bundle (build/lambda, build/migraine-helper-lambda.zip) and print its size.
 package: $(VENV)/.installed
 	$(BIN)/python scripts/package_lambda.py
+
+# `sam build` calls this (template.yaml: BuildMethod makefile) with ARTIFACTS_DIR set.
+build-SkillFunction:
+	$(if $(wildcard $(BIN)/python),$(BIN)/python,$(PYTHON)) scripts/package_lambda.py --build-dir build
+	cp -R build/lambda/. "$(ARTIFACTS_DIR)"
 
 ## Cold start and warm latency against the ask-sdk hello-world skill.
 bench: $(VENV)/.installed

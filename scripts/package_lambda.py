@@ -37,7 +37,7 @@ BUILD_DIR = REPO_ROOT / "build"
 BUNDLE_NAME = "lambda"  # build/lambda: template.yaml's CodeUri
 ZIP_NAME = "migraine-helper-lambda.zip"
 #: Copied from the repository to the bundle root, side by side.
-BUNDLE_SOURCES = ("skill", "content")
+BUNDLE_SOURCES = ("skill", "content", "interaction_model")
 REQUIREMENTS_PINNED = REPO_ROOT / "requirements" / "lambda.txt"
 REQUIREMENTS_INPUT = REPO_ROOT / "requirements" / "lambda.in"
 
