@@ -405,6 +405,8 @@ def _fake_repo(root: Path) -> Path:
     (root / "content").mkdir()
     (root / "content" / "en.yaml").write_text("skill_name: Migraine Helper\n")
     (root / "content" / ".DS_Store").write_bytes(b"\0")
+    (root / "interaction_model").mkdir()
+    (root / "interaction_model" / "skill.json").write_text("{}")
     return root
 
 
@@ -429,7 +431,12 @@ def test_zip_is_deterministic_and_clean(pkg: ModuleType, tmp_path: Path) -> None
     with zipfile.ZipFile(zip_path) as archive:
         names = archive.namelist()
         assert names == sorted(names)
-        assert names == ["content/en.yaml", "skill/__init__.py", "skill/lambda_function.py"]
+        assert names == [
+            "content/en.yaml",
+            "interaction_model/skill.json",
+            "skill/__init__.py",
+            "skill/lambda_function.py",
+        ]
         for info in archive.infolist():
             assert info.date_time == (1980, 1, 1, 0, 0, 0)
             assert (info.external_attr >> 16) & 0o777 == 0o644  # readable by the Lambda user
