@@ -19,6 +19,9 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
     except UnsafeHostError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
+    except OSError as error:  # the port is taken, or the host cannot be bound
+        print(f"error: cannot serve on {args.host}:{args.port}: {error.strerror}", file=sys.stderr)
+        return 1
     return 0
 
 
