@@ -3,10 +3,12 @@
 
     python scripts/package_lambda.py            # build/lambda/ + build/migraine-helper-lambda.zip
 
-The bundle root holds ``skill/`` and ``content/`` side by side (``skill/settings.py`` finds
-the content at ``<bundle root>/content``) plus the runtime dependencies, installed by pip as
-wheels for the Lambda platform (Linux arm64, CPython 3.13) whatever machine this runs on.
-``template.yaml`` points ``CodeUri`` at ``build/lambda``.
+The bundle root holds ``skill/``, ``content/`` and ``interaction_model/`` side by side
+(``skill/settings.py`` finds them at ``<bundle root>/content`` and ``.../interaction_model``)
+plus the runtime dependencies, installed by pip as wheels for the Lambda platform (Linux arm64,
+CPython 3.13) whatever machine this runs on. ``sam build`` runs it through the Makefile's
+``build-SkillFunction`` target (template.yaml: ``BuildMethod: makefile``), which copies
+``build/lambda`` and nothing else into the function's artifact.
 
 Left out: boto3, botocore, s3transfer and jmespath (the Lambda runtime provides them and they
 are ~80 MB), test and build tools, ``__pycache__`` and console scripts. The zip is
@@ -34,7 +36,7 @@ from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 BUILD_DIR = REPO_ROOT / "build"
-BUNDLE_NAME = "lambda"  # build/lambda: template.yaml's CodeUri
+BUNDLE_NAME = "lambda"  # build/lambda: what `make build-SkillFunction` ships
 ZIP_NAME = "migraine-helper-lambda.zip"
 #: Copied from the repository to the bundle root, side by side.
 BUNDLE_SOURCES = ("skill", "content", "interaction_model")

@@ -46,7 +46,11 @@ def emulate(url: str, *conversations: list[str]) -> list[list[dict[str, Any]]]:
     completed = subprocess.run(
         [node, str(SCRIPT)],
         input=json.dumps({"url": url, "model": str(MODEL), "conversations": conversations}),
-        capture_output=True, text=True, cwd=PROJECT_DIR, check=True, timeout=120,
+        capture_output=True,
+        text=True,
+        cwd=PROJECT_DIR,
+        check=True,
+        timeout=120,
     )
     results: list[list[dict[str, Any]]] = json.loads(completed.stdout)
     for turns in results:
@@ -58,9 +62,7 @@ def emulate(url: str, *conversations: list[str]) -> list[list[dict[str, Any]]]:
 
 
 def test_a_first_visit_conversation(skill_url: str) -> None:
-    [turns] = emulate(
-        skill_url, ["LAUNCH", "what triggers migraines", "yes", "repeat", "no", "no"]
-    )
+    [turns] = emulate(skill_url, ["LAUNCH", "what triggers migraines", "yes", "repeat", "no", "no"])
     launch, triggers, more, repeat, no, goodbye = turns
     assert "not medical advice" in launch["text"] and not launch["ended"]
     assert triggers["text"].startswith("Common migraine triggers")
