@@ -313,9 +313,9 @@ class DynamoStore(AbstractPersistenceAdapter):
     seconds (0.85 s with the defaults).
 
     botocore's "legacy" retry mode is used on purpose: its DynamoDB policy waits 50 ms before
-    the retry in every botocore version, while "standard" mode in the botocore that the Lambda
-    runtime ships waits ``random() * 1 s`` (DynamoDB got a 25 ms base only in recent botocore),
-    which would push the worst case towards two seconds.
+    the retry in every botocore version, while "standard" mode waits ``random() * 1 s`` in the
+    botocore releases that the Lambda runtime may ship (only recent ones use a 25 ms base for
+    DynamoDB), which could push the worst case towards two seconds.
     """
 
     def __init__(
