@@ -55,8 +55,11 @@ class Screen:
 def screen_for(content: Content, reply: Reply) -> Screen | None:
     """The screen for a reply, or None when there should be none.
 
-    A goodbye (the session ends, nothing urgent) shows nothing: the person asked to stop.
-    Urgent replies always show the emergency number, whether or not the session ends.
+    The body is the answer without its closing line ("Would you like to hear more?"): the
+    first speech part, or every part but the last when there are three (an unknown trigger's
+    "I don't have information about X" is followed by the general answer, which belongs on
+    screen too). A goodbye (the session ends, nothing urgent) shows nothing: the person asked
+    to stop. Urgent replies always show the emergency number, ending the session or not.
     """
     parts = [part for part in reply.speech if part.strip()]
     if not parts or (reply.ends_session and not reply.urgent):
@@ -70,7 +73,7 @@ def screen_for(content: Content, reply: Reply) -> Screen | None:
         )
     return Screen(
         title=title[:1].upper() + title[1:],
-        body=plain(parts[0], content),
+        body=" ".join(plain(part, content) for part in parts[: max(1, len(parts) - 1)]),
         emergency=emergency,
     )
 

@@ -26,7 +26,7 @@ from skill.conversation import Reply
 from skill.envelopes import Session, slot
 from skill.preview import write_preview
 from skill.settings import Settings
-from skill.speech import plain
+from skill.speech import fill, plain
 
 DOCUMENT_TYPE = "Alexa.Presentation.APL.RenderDocument"
 ALLOWED_COMPONENTS = {"Container", "Text", "Frame", "ScrollView"}
@@ -109,6 +109,20 @@ def test_topic_answer_on_a_screen_shows_its_title_and_first_part(
     assert data["title"] == topic.answer.title[:1].upper() + topic.answer.title[1:]
     assert data["body"] == screen.apl_text(plain(topic.answer.first, content))
     assert data["emergency"] == ""
+
+
+def test_unknown_trigger_on_a_screen_shows_the_general_answer_too(
+    invoke: Invoke, library: ContentLibrary
+) -> None:
+    content = library.for_locale("en-US")
+    topic = content.topic_for_intent("TriggerIntent")
+    assert topic is not None
+    assert topic.unknown_item is not None
+    response = screen_intent(invoke, "TriggerIntent", trigger=slot("trigger", "purple socks"))
+    body = calm_data(the_screen(response))["body"]
+    lead = plain(fill(content.messages["unknown_item"], {"item": "purple socks"}), content)
+    general = plain(topic.unknown_item, content)
+    assert body == screen.apl_text(f"{lead} {general}")  # the closing question stays spoken
 
 
 @pytest.mark.parametrize(("locale", "number"), [("en-US", "911"), ("en-GB", "999")])
