@@ -56,7 +56,7 @@ def screen_for(content: Content, reply: Reply) -> Screen | None:
     """The screen for a reply, or None when there should be none.
 
     The body is the answer without its closing line ("Would you like to hear more?"): the
-    first speech part, or every part but the last when there are three (an unknown trigger's
+    first speech part, or every part but the last when there are more (an unknown trigger's
     "I don't have information about X" is followed by the general answer, which belongs on
     screen too). A goodbye (the session ends, nothing urgent) shows nothing: the person asked
     to stop. Urgent replies always show the emergency number, ending the session or not.
