@@ -212,6 +212,19 @@ def copy_sources(repo_root: Path, bundle: Path, sources: Iterable[str] = BUNDLE_
         )
 
 
+def write_compiled_content(content_dir: Path) -> None:
+    """Validate the content and add it as one JSON file, so a cold start skips YAML."""
+    sys.path.insert(0, str(REPO_ROOT))
+    from skill.content import COMPILED_NAME, ContentError, compile_content
+
+    try:
+        compiled = compile_content(content_dir)
+    except ContentError as error:
+        raise SystemExit(f"The content is broken; nothing was packaged.\n{error}") from error
+    (content_dir / COMPILED_NAME).write_text(compiled, encoding="utf-8")
+    print(f"Content validated and compiled to content/{COMPILED_NAME}.")
+
+
 def remove_excluded(bundle: Path) -> list[str]:
     """Delete runtime-provided and tool packages, console scripts and caches that pip left."""
     removed: list[str] = []
@@ -335,6 +348,7 @@ def build(
     requirements: Path | None = None,
     install: bool = True,
     compile_with: str = "auto",
+    precompile_content: bool = True,
 ) -> tuple[Path, Path]:
     """Build ``<build_dir>/lambda`` and its zip; returns (bundle dir, zip path)."""
     bundle = build_dir / BUNDLE_NAME
@@ -360,6 +374,8 @@ def build(
             print(f"  removed from the bundle: {', '.join(removed)}")
 
     copy_sources(repo_root, bundle)
+    if precompile_content:
+        write_compiled_content(bundle / "content")
     python = find_runtime_python(compile_with)
     if python:
         compile_bytecode(bundle, python)

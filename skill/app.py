@@ -46,7 +46,7 @@ def build_skill(
 ) -> CustomSkill:
     """The skill for these settings; raises ``ContentError`` if the content is broken."""
     if library is None:
-        library = load_library(settings.content_dir)
+        library = load_library(settings.content_dir, validate_all=False)
     builder = CustomSkillBuilder(
         persistence_adapter=store if store is not None else build_store(settings)
     )

@@ -15,7 +15,14 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
-from skill.content import Content, ContentError, ContentLibrary, load_library
+from skill.content import (
+    COMPILED_NAME,
+    Content,
+    ContentError,
+    ContentLibrary,
+    compile_content,
+    load_library,
+)
 from skill.handlers import BUILT_IN_INTENTS, SPECIAL_INTENTS
 from skill.settings import DEFAULT_LOCALE, Settings
 from skill.speech import MAX_SSML_CHARS, Voice, render_ssml
@@ -32,6 +39,11 @@ def run_checks(settings: Settings) -> list[str]:
         library = load_library(settings.content_dir)
     except ContentError as error:
         return [f"content: {problem}" for problem in error.problems]
+    compiled = settings.content_dir / COMPILED_NAME
+    if compiled.is_file() and compiled.read_text(encoding="utf-8") != compile_content(
+        settings.content_dir
+    ):
+        return [f"content: {COMPILED_NAME} is older than the YAML; rebuild it or delete it"]
     problems = list(check_speech(library))
     models = _model_files(settings.model_dir)
     if DEFAULT_LOCALE not in models:
@@ -42,7 +54,7 @@ def run_checks(settings: Settings) -> list[str]:
         except (OSError, ValueError) as error:
             problems.append(f"interaction model {path.name}: not valid JSON ({error})")
             continue
-        if locale not in library.locales:
+        if locale not in library.available:
             problems.append(f"interaction model {path.name}: no content/{locale}.yaml overlay")
         problems.extend(
             f"interaction model {path.name}: {problem}"

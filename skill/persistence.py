@@ -29,7 +29,6 @@ import importlib
 import json
 import logging
 import os
-import tempfile
 import threading
 import time
 from collections.abc import Iterator, Mapping
@@ -210,6 +209,8 @@ class FileStore(AbstractPersistenceAdapter):
         directory = self.path.parent
         try:
             directory.mkdir(parents=True, exist_ok=True, mode=0o700)
+            import tempfile  # only on a write: it imports random, shutil and friends
+
             fd, temp_name = tempfile.mkstemp(
                 dir=directory, prefix=f".{self.path.name}.", suffix=".tmp"
             )  # created 0600: only this user can read it

@@ -23,7 +23,6 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from typing import Any
-from xml.sax.saxutils import escape
 
 from ask_sdk_core.handler_input import HandlerInput
 from ask_sdk_core.utils import get_supported_interfaces
@@ -31,7 +30,7 @@ from ask_sdk_model import IntentRequest, LaunchRequest
 
 from skill.content import Content
 from skill.conversation import Reply, register_screen_renderer
-from skill.speech import plain
+from skill.speech import escape, plain
 
 logger = logging.getLogger(__name__)
 

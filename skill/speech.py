@@ -9,10 +9,8 @@ when it tells someone to call the emergency number.
 from __future__ import annotations
 
 import enum
-import html
 import re
 from collections.abc import Iterable, Mapping
-from xml.sax.saxutils import escape
 
 from skill.content import PLACEHOLDER, Content
 
@@ -40,6 +38,12 @@ _WRAPPERS: Mapping[str, tuple[str, str]] = {
     "urgent": ('<prosody rate="95%">', "</prosody>"),
 }
 _TAG = re.compile(r"<[^>]+>")
+_XML_ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;"})
+
+
+def escape(text: str) -> str:
+    """Escape text for SSML (what ``xml.sax.saxutils.escape`` does, without its imports)."""
+    return text.translate(_XML_ESCAPES)
 
 
 def fill(text: str, values: Mapping[str, str]) -> str:
@@ -92,4 +96,6 @@ def render_ssml(parts: Iterable[str], content: Content, *, voice: Voice, urgent:
 
 def ssml_to_text(ssml: str) -> str:
     """What a listener hears, as text: tags dropped, entities decoded, pauses as spaces."""
+    import html  # the console and tests read speech; the Lambda path never does
+
     return " ".join(html.unescape(_TAG.sub(" ", ssml)).split())

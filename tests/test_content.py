@@ -8,8 +8,15 @@ from pathlib import Path
 import pytest
 import yaml
 
-from skill.content import CALL_NOW_OPENING, ContentError, load_library
-from skill.settings import PROJECT_DIR
+from skill.check import run_checks
+from skill.content import (
+    CALL_NOW_OPENING,
+    COMPILED_NAME,
+    ContentError,
+    compile_content,
+    load_library,
+)
+from skill.settings import PROJECT_DIR, Settings
 
 CONTENT_DIR = PROJECT_DIR / "content"
 
@@ -101,3 +108,27 @@ def test_every_answer_was_reviewed_and_has_sources() -> None:
         for answer in (topic.answer, *topic.items.values()):
             assert answer.sources, answer.key
             assert answer.reviewed.year >= 2026, answer.key
+
+
+def test_compiled_content_is_the_same_library(content_copy: Path) -> None:
+    """The Lambda bundle reads content/compiled.json instead of the YAML: same answers."""
+    from_yaml = load_library(content_copy)
+    (content_copy / COMPILED_NAME).write_text(compile_content(content_copy), encoding="utf-8")
+    for path in content_copy.glob("*.yaml"):
+        path.unlink()  # prove the YAML is not read
+    from_json = load_library(content_copy)
+    assert from_json.locales == from_yaml.locales
+
+
+def test_stale_compiled_content_fails_the_check(content_copy: Path) -> None:
+    (content_copy / COMPILED_NAME).write_text(compile_content(content_copy), encoding="utf-8")
+    _edit(content_copy / "en.yaml", lambda d: d["messages"].update(goodbye="Bye now."))
+    problems = run_checks(Settings(content_dir=content_copy))
+    assert problems == [f"content: {COMPILED_NAME} is older than the YAML; rebuild it or delete it"]
+
+
+def test_a_broken_locale_falls_back_at_run_time_but_fails_the_check(content_copy: Path) -> None:
+    _edit(content_copy / "en-GB.yaml", lambda d: d["emergency"].update(red_flag="Maybe call."))
+    assert any("en-GB.yaml: emergency.red_flag" in p for p in _problems(content_copy))
+    library = load_library(content_copy, validate_all=False)  # the cold-start path
+    assert library.for_locale("en-GB").locale == "en-US"

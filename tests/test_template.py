@@ -414,9 +414,21 @@ def _build_twice(
     pkg: ModuleType, tmp_path: Path, touch: Callable[[Path], None]
 ) -> tuple[bytes, bytes, Path]:
     repo = _fake_repo(tmp_path / "repo")
-    pkg.build(tmp_path / "out1", repo_root=repo, install=False, compile_with="none")
+    pkg.build(
+        tmp_path / "out1",
+        repo_root=repo,
+        install=False,
+        compile_with="none",
+        precompile_content=False,
+    )
     touch(repo)
-    _, zip_path = pkg.build(tmp_path / "out2", repo_root=repo, install=False, compile_with="none")
+    _, zip_path = pkg.build(
+        tmp_path / "out2",
+        repo_root=repo,
+        install=False,
+        compile_with="none",
+        precompile_content=False,
+    )
     first = (tmp_path / "out1" / pkg.ZIP_NAME).read_bytes()
     return first, zip_path.read_bytes(), zip_path
 
