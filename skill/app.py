@@ -17,7 +17,8 @@ from ask_sdk_core.dispatch_components import AbstractRequestHandler
 from ask_sdk_core.handler_input import HandlerInput
 from ask_sdk_core.skill import CustomSkill
 from ask_sdk_core.skill_builder import CustomSkillBuilder
-from ask_sdk_model import RequestEnvelope, Response
+from ask_sdk_model import RequestEnvelope, Response, ResponseEnvelope
+from ask_sdk_model.ui import SsmlOutputSpeech
 
 from skill.content import ContentError, ContentLibrary, load_library
 from skill.handlers import request_handlers
@@ -60,8 +61,34 @@ def build_skill(
     from skill.screen import register as register_screen  # the Echo Show screen
 
     register_screen()
-    skill: CustomSkill = builder.create()
-    return skill
+    return GuardedSkill(skill_configuration=builder.skill_configuration)
+
+
+class GuardedSkill(CustomSkill):
+    """The SDK's skill, guarded where the SDK itself fails before any handler can help.
+
+    ``CustomSkill.invoke`` deep-copies the session attributes before dispatching; attributes
+    nested absurdly deep (never ours) raise ``RecursionError`` there, out of reach of the
+    exception handlers. The request is then answered without those attributes and, if even
+    that fails, with the last-resort answer: the web and Lambda entries both get an answer.
+    """
+
+    def invoke(self, request_envelope: RequestEnvelope, context: Any) -> ResponseEnvelope:
+        try:
+            return super().invoke(request_envelope, context)
+        except Exception as error:
+            logger.warning(
+                "skill could not start the request", extra={"error_type": type(error).__name__}
+            )
+        session = request_envelope.session
+        if session is not None and session.attributes:
+            session.attributes = {}
+            try:
+                return super().invoke(request_envelope, context)
+            except Exception as error:
+                logger.error("request failed twice", extra={"error_type": type(error).__name__})
+        request_type = getattr(request_envelope.request, "object_type", None)
+        return last_resort_envelope(speak=request_type in SPEAKING_REQUEST_TYPES)
 
 
 class _LastResortHandler(AbstractRequestHandler):
@@ -109,8 +136,32 @@ def application_id(event: dict[str, Any]) -> str | None:
     return None
 
 
-def unreadable_request_response() -> dict[str, Any]:
-    """A valid response envelope for a request that could not be read at all."""
+#: Request types that may be answered with speech; anything else gets an empty response.
+SPEAKING_REQUEST_TYPES = frozenset({"LaunchRequest", "IntentRequest"})
+
+
+def last_resort_envelope(*, speak: bool) -> ResponseEnvelope:
+    if not speak:
+        return ResponseEnvelope(version="1.0", response=Response())
+    return ResponseEnvelope(
+        version="1.0",
+        response=Response(
+            output_speech=SsmlOutputSpeech(ssml=LAST_RESORT_SSML), should_end_session=True
+        ),
+    )
+
+
+def unreadable_request_response(event: Any = None) -> dict[str, Any]:
+    """A valid response envelope for a request that could not be read at all.
+
+    Speech only where Alexa allows it (a launch or an intent, or a request of no known type);
+    a session end or a device error report gets an empty response.
+    """
+    request = event.get("request") if isinstance(event, dict) else None
+    request_type = request.get("type") if isinstance(request, dict) else None
+    speak = not isinstance(request_type, str) or request_type in SPEAKING_REQUEST_TYPES
+    if not speak:
+        return {"version": "1.0", "response": {}}
     return {
         "version": "1.0",
         "response": {
@@ -118,6 +169,56 @@ def unreadable_request_response() -> dict[str, Any]:
             "shouldEndSession": True,
         },
     }
+
+
+#: Fields whose values are enums or timestamps in the SDK's model: a value newer than the
+#: SDK (a new status code, say) makes the whole envelope unreadable to it.
+_FRAGILE_REQUEST_FIELDS = ("timestamp", "dialogState")
+_FRAGILE_INTENT_FIELDS = ("confirmationStatus",)
+_FRAGILE_SLOT_FIELDS = ("confirmationStatus", "resolutions", "source", "slotValue")
+
+
+def lenient_copy(event: dict[str, Any]) -> dict[str, Any] | None:
+    """The event without the fields a newer Alexa may fill with values the SDK doesn't know.
+
+    The answer never depends on them except for slot resolutions, and those are looked up
+    in the interaction model instead. None when there is nothing to drop.
+    """
+    request = event.get("request")
+    if not isinstance(request, dict):
+        return None
+    lenient_request = {k: v for k, v in request.items() if k not in _FRAGILE_REQUEST_FIELDS}
+    intent = request.get("intent")
+    if isinstance(intent, dict):
+        lenient_intent = {k: v for k, v in intent.items() if k not in _FRAGILE_INTENT_FIELDS}
+        slots = intent.get("slots")
+        if isinstance(slots, dict):
+            lenient_intent["slots"] = {
+                name: {k: v for k, v in slot.items() if k not in _FRAGILE_SLOT_FIELDS}
+                for name, slot in slots.items()
+                if isinstance(slot, dict)
+            }
+        lenient_request["intent"] = lenient_intent
+    if lenient_request == request:
+        return None
+    return {**event, "request": lenient_request}
+
+
+def _read_envelope(skill: CustomSkill, event: dict[str, Any]) -> RequestEnvelope | None:
+    """The request envelope, read strictly, then leniently; None when it cannot be read."""
+    for attempt in (event, lenient_copy(event)):
+        if attempt is None:
+            continue
+        try:
+            envelope = skill.serializer.deserialize(
+                payload=json.dumps(attempt), obj_type=RequestEnvelope
+            )
+        except Exception as error:  # the SDK raises several types for a malformed envelope
+            logger.warning("request unreadable", extra={"error_type": type(error).__name__})
+            continue
+        if envelope is not None and envelope.request is not None:
+            return cast(RequestEnvelope, envelope)
+    return None
 
 
 def handle_event(
@@ -135,13 +236,8 @@ def handle_event(
         return unreadable_request_response()
     if settings.skill_id is not None and application_id(event) != settings.skill_id:
         raise ForeignSkillError("request is for another skill ID; refused")
-    try:
-        envelope = skill.serializer.deserialize(payload=json.dumps(event), obj_type=RequestEnvelope)
-    except Exception as error:  # the SDK raises several types for a malformed envelope
-        logger.warning("request unreadable", extra={"error_type": type(error).__name__})
-        return unreadable_request_response()
-    if envelope is None or envelope.request is None:
-        logger.warning("request envelope has no request")
-        return unreadable_request_response()
+    envelope = _read_envelope(skill, event)
+    if envelope is None:
+        return unreadable_request_response(event)
     response_envelope = skill.invoke(request_envelope=envelope, context=context)
     return cast(dict[str, Any], skill.serializer.serialize(response_envelope))

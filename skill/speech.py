@@ -39,11 +39,18 @@ _WRAPPERS: Mapping[str, tuple[str, str]] = {
 }
 _TAG = re.compile(r"<[^>]+>")
 _XML_ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;"})
+#: Characters XML 1.0 forbids (control characters, lone surrogates, U+FFFE/U+FFFF): SSML
+#: holding one is a document Alexa cannot parse, so they are dropped wherever text enters.
+_XML_INVALID = re.compile("[^\x09\x0a\x0d\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
+def xml_safe(text: str) -> str:
+    return _XML_INVALID.sub("", text)
 
 
 def escape(text: str) -> str:
     """Escape text for SSML (what ``xml.sax.saxutils.escape`` does, without its imports)."""
-    return text.translate(_XML_ESCAPES)
+    return xml_safe(text).translate(_XML_ESCAPES)
 
 
 def fill(text: str, values: Mapping[str, str]) -> str:
@@ -57,7 +64,7 @@ def fill(text: str, values: Mapping[str, str]) -> str:
 
 def echo(spoken: str) -> str:
     """What a user said, made safe to say back: short, single-line, no placeholders."""
-    words = spoken.replace("{", " ").replace("}", " ").split()
+    words = xml_safe(spoken).replace("{", " ").replace("}", " ").split()
     clipped = " ".join(words[:MAX_ECHO_WORDS])
     return clipped + ("..." if len(words) > MAX_ECHO_WORDS else "")
 

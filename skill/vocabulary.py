@@ -22,6 +22,7 @@ from skill.settings import DEFAULT_LOCALE
 logger = logging.getLogger(__name__)
 
 _ARTICLES = ("a ", "an ", "the ", "my ", "some ")
+_LOCALE = re.compile(r"[a-z]{2}-[A-Z]{2}")
 
 
 def normalise_phrase(phrase: str) -> str:
@@ -73,8 +74,11 @@ class Vocabulary:
 def model_path(model_dir: Path, locale: str | None) -> Path:
     """The locale's interaction model, or the default locale's where it has none."""
     custom = model_dir / "interactionModels" / "custom"
-    candidate = custom / f"{locale}.json"
-    return candidate if locale and candidate.is_file() else custom / f"{DEFAULT_LOCALE}.json"
+    if locale and _LOCALE.fullmatch(locale):  # never a path built from arbitrary request text
+        candidate = custom / f"{locale}.json"
+        if candidate.is_file():
+            return candidate
+    return custom / f"{DEFAULT_LOCALE}.json"
 
 
 @lru_cache(maxsize=8)

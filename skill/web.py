@@ -169,7 +169,7 @@ def create_app(
             document = json.loads(text)
         except UnicodeDecodeError:
             return _refuse(400, "request body is not UTF-8")
-        except ValueError:
+        except (ValueError, RecursionError):  # RecursionError: JSON nested absurdly deep
             return _refuse(400, "request body is not valid JSON")
         if not isinstance(document, dict):
             return _refuse(400, "request body must be a JSON object")

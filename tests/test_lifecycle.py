@@ -169,3 +169,29 @@ def test_the_lambda_entry_answers(
         app_module.default_skill.cache_clear()
         app_module.default_settings.cache_clear()
     assert speech_of(response).startswith("Alcohol")
+
+
+def test_values_newer_than_the_sdk_still_get_the_answer(invoke: Invoke) -> None:
+    """A future status code or dialog state must not turn an answer into an apology."""
+    event = load_event("intent_trigger_er_match.json")
+    event["request"]["dialogState"] = "SOMETHING_NEW"
+    slot = event["request"]["intent"]["slots"]["trigger"]
+    slot["resolutions"]["resolutionsPerAuthority"][0]["status"]["code"] = "ER_SUCCESS_NEWER"
+    slot["confirmationStatus"] = "MAYBE_LATER"
+    assert speech_of(invoke(event)).startswith("Alcohol")
+
+
+def test_a_locale_is_never_used_as_a_path(invoke: Invoke) -> None:
+    event = load_event("intent_trigger_er_no_match.json")
+    event["request"]["locale"] = "../../../etc/passwd"
+    event["request"]["intent"]["slots"]["trigger"].pop("resolutions")
+    assert speech_of(invoke(event)).startswith("I don't have specific information")
+
+
+@pytest.mark.parametrize("request_type", ["SessionEndedRequest", "System.ExceptionEncountered"])
+def test_unreadable_requests_where_speech_is_not_allowed_stay_silent(
+    invoke: Invoke, request_type: str
+) -> None:
+    event = {"version": "1.0", "request": {"type": request_type, "reason": 17, "error": "x"}}
+    response = invoke(event)
+    assert "outputSpeech" not in response["response"]
