@@ -10,8 +10,7 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Callable, MutableMapping
-from dataclasses import dataclass
-from typing import Any, cast
+from typing import Any, NamedTuple, cast
 
 from ask_sdk_core.handler_input import HandlerInput
 from ask_sdk_model import Response
@@ -38,14 +37,12 @@ class Pending(enum.StrEnum):
     ANYTHING_ELSE = "anything_else"  # "Is there anything else I can help with?"
 
 
-@dataclass(frozen=True)
-class Card:
+class Card(NamedTuple):
     title: str
     text: str
 
 
-@dataclass(frozen=True)
-class Reply:
+class Reply(NamedTuple):
     """What to say. Texts are content texts; ``reprompt=None`` ends the session."""
 
     speech: tuple[str, ...]
@@ -61,8 +58,7 @@ class Reply:
         return self.reprompt is None
 
 
-@dataclass
-class TopicPosition:
+class TopicPosition(NamedTuple):
     """Where the person is in a topic, so "more" and "yes" know what comes next."""
 
     topic: str
@@ -82,8 +78,7 @@ class TopicPosition:
         return cls(topic=topic, item=item if isinstance(item, str) else None, next_part=next_part)
 
 
-@dataclass
-class Preferences:
+class Preferences(NamedTuple):
     """The only things ever remembered about a person: how to speak to them."""
 
     voice: Voice = Voice.GENTLE
@@ -119,13 +114,17 @@ def preferences(handler_input: HandlerInput) -> Preferences:
     return Preferences.from_attributes(session_attributes(handler_input).get(SESSION_PREFS))
 
 
-def update_preferences(handler_input: HandlerInput, change: Callable[[Preferences], None]) -> None:
+def update_preferences(
+    handler_input: HandlerInput, *, voice: Voice | None = None, heard_welcome: bool | None = None
+) -> None:
     """Change a preference for this session and mark it to be saved once the reply is built."""
-    prefs = preferences(handler_input)
-    before = prefs.as_attributes()
-    change(prefs)
-    if prefs.as_attributes() != before:
-        session_attributes(handler_input)[SESSION_PREFS] = prefs.as_attributes()
+    before = preferences(handler_input)
+    after = before._replace(
+        voice=before.voice if voice is None else voice,
+        heard_welcome=before.heard_welcome if heard_welcome is None else heard_welcome,
+    )
+    if after != before:
+        session_attributes(handler_input)[SESSION_PREFS] = after.as_attributes()
         handler_input.attributes_manager.request_attributes[REQUEST_PREFS_CHANGED] = True
 
 

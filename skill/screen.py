@@ -19,10 +19,9 @@ from __future__ import annotations
 
 import json
 import logging
-from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from ask_sdk_core.handler_input import HandlerInput
 from ask_sdk_core.utils import get_supported_interfaces
@@ -42,8 +41,7 @@ DATASOURCE = "calm"
 RENDER_DOCUMENT = "Alexa.Presentation.APL.RenderDocument"
 
 
-@dataclass(frozen=True)
-class Screen:
+class Screen(NamedTuple):
     """What the screen shows, as plain text (the APL datasources escape it as markup)."""
 
     title: str

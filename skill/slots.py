@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from ask_sdk_core.handler_input import HandlerInput
 from ask_sdk_model import IntentRequest
 from ask_sdk_model.slu.entityresolution import StatusCode
 
 
-@dataclass(frozen=True)
-class SlotReading:
+class SlotReading(NamedTuple):
     """What the person said for a slot and, when Alexa matched it, the value's id."""
 
     spoken: str | None

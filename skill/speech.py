@@ -41,7 +41,7 @@ _TAG = re.compile(r"<[^>]+>")
 _XML_ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;"})
 #: Characters XML 1.0 forbids (control characters, lone surrogates, U+FFFE/U+FFFF): SSML
 #: holding one is a document Alexa cannot parse, so they are dropped wherever text enters.
-_XML_INVALID = re.compile("[^\x09\x0a\x0d\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+_XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
 
 def xml_safe(text: str) -> str:
@@ -74,12 +74,26 @@ def plain(text: str, content: Content) -> str:
     return fill(text, content.placeholder_values)
 
 
+#: Escaped SSML for each content's placeholders, built once per content (locale).
+_spoken_values: dict[int, tuple[Content, Mapping[str, str]]] = {}
+
+
+def _placeholder_ssml(content: Content) -> Mapping[str, str]:
+    cached = _spoken_values.get(id(content))
+    if cached is None or cached[0] is not content:
+        values = {name: escape(value) for name, value in content.placeholder_values.items()}
+        values["clinic_phone"] = (
+            f'<say-as interpret-as="telephone">{escape(content.clinic.phone)}</say-as>'
+        )
+        cached = _spoken_values[id(content)] = (content, values)
+    return cached[1]
+
+
 def ssml_fragment(text: str, content: Content) -> str:
     """Content text as escaped SSML, with phone numbers read as phone numbers."""
-    spoken_values = {name: escape(value) for name, value in content.placeholder_values.items()}
-    spoken_values["clinic_phone"] = (
-        f'<say-as interpret-as="telephone">{escape(content.clinic.phone)}</say-as>'
-    )
+    spoken_values = _placeholder_ssml(content)
+    if "{" not in text:
+        return escape(text)
     pieces: list[str] = []
     position = 0
     for match in PLACEHOLDER.finditer(text):
@@ -90,14 +104,27 @@ def ssml_fragment(text: str, content: Content) -> str:
     return "".join(pieces)
 
 
+#: Rendered speech by (content, parts, voice, urgent): content texts are few, so nearly every
+#: reply is a dictionary lookup. Bounded, because echoed slot words make parts unbounded.
+_rendered: dict[tuple[int, tuple[str, ...], Voice, bool], tuple[Content, str]] = {}
+_RENDERED_MAX = 2048
+
+
 def render_ssml(parts: Iterable[str], content: Content, *, voice: Voice, urgent: bool) -> str:
     """A complete ``<speak>`` document for the given text parts, paused between parts."""
-    body = PAUSE.join(ssml_fragment(part, content) for part in parts if part)
+    key = (id(content), tuple(parts), voice, urgent)
+    cached = _rendered.get(key)
+    if cached is not None and cached[0] is content:
+        return cached[1]
+    body = PAUSE.join(ssml_fragment(part, content) for part in key[1] if part)
     style = "urgent" if urgent else ("whisper" if voice is Voice.WHISPER else "gentle")
     opening, closing = _WRAPPERS[style]
     ssml = f"<speak>{opening}{body}{closing}</speak>"
     if len(ssml) >= MAX_SSML_CHARS:
         raise ValueError(f"speech is {len(ssml)} characters; Alexa's limit is {MAX_SSML_CHARS}")
+    if len(_rendered) >= _RENDERED_MAX:
+        _rendered.clear()
+    _rendered[key] = (content, ssml)
     return ssml
 
 

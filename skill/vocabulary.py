@@ -12,10 +12,9 @@ import json
 import logging
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from skill.settings import DEFAULT_LOCALE
 
@@ -34,8 +33,7 @@ def normalise_phrase(phrase: str) -> str:
     return words
 
 
-@dataclass(frozen=True)
-class Vocabulary:
+class Vocabulary(NamedTuple):
     """Which slot type each intent's slots use, and every phrase of every custom type."""
 
     slot_types: Mapping[str, Mapping[str, str]]  # intent -> slot name -> type name

@@ -13,7 +13,6 @@ from ask_sdk_model import Response
 
 from skill.conversation import (
     Pending,
-    Preferences,
     Reply,
     content_of,
     last_reply,
@@ -41,11 +40,7 @@ def _intent_in(handler_input: HandlerInput, *names: str) -> bool:
 def _welcome(handler_input: HandlerInput) -> Response:
     """The welcome menu; the full one (with the disclaimer) until the person has heard it."""
     returning = preferences(handler_input).heard_welcome
-
-    def heard(prefs: Preferences) -> None:
-        prefs.heard_welcome = True
-
-    update_preferences(handler_input, heard)
+    update_preferences(handler_input, heard_welcome=True)
     set_topic_position(handler_input, None)
     return respond(handler_input, menu_reply(content_of(handler_input), returning=returning))
 

@@ -12,15 +12,6 @@ from ask_sdk_core.dispatch_components import AbstractRequestHandler
 from ask_sdk_core.handler_input import HandlerInput
 from ask_sdk_core.utils import is_request_type
 from ask_sdk_model import IntentRequest, Response, SessionEndedRequest
-from ask_sdk_model.canfulfill import (
-    CanFulfillIntent,
-    CanFulfillIntentRequest,
-    CanFulfillIntentValues,
-    CanFulfillSlot,
-    CanFulfillSlotValues,
-    CanUnderstandSlotValues,
-)
-from ask_sdk_model.interfaces.system import ExceptionEncounteredRequest
 
 from skill.conversation import content_of, respond
 from skill.handlers.answers import message_reply
@@ -60,9 +51,7 @@ class ExceptionEncounteredHandler(AbstractRequestHandler):
         return bool(is_request_type("System.ExceptionEncountered")(handler_input))
 
     def handle(self, handler_input: HandlerInput) -> Response:
-        request = handler_input.request_envelope.request
-        assert isinstance(request, ExceptionEncounteredRequest)
-        error = request.error
+        error = getattr(handler_input.request_envelope.request, "error", None)
         logger.error(
             "Alexa reported an error with our response",
             extra={
@@ -84,10 +73,17 @@ class CanFulfillHandler(AbstractRequestHandler):
         return bool(is_request_type("CanFulfillIntentRequest")(handler_input))
 
     def handle(self, handler_input: HandlerInput) -> Response:
-        request = handler_input.request_envelope.request
-        assert isinstance(request, CanFulfillIntentRequest)
+        # Imported here: name-free requests are rare, and these models cost cold-start time.
+        from ask_sdk_model.canfulfill import (
+            CanFulfillIntent,
+            CanFulfillIntentValues,
+            CanFulfillSlot,
+            CanFulfillSlotValues,
+            CanUnderstandSlotValues,
+        )
+
         vocabulary = load_vocabulary(model_path(self._model_dir, request_locale(handler_input)))
-        intent = request.intent
+        intent = getattr(handler_input.request_envelope.request, "intent", None)
         name = getattr(intent, "name", None)
         verdict = CanFulfillIntentValues.NO
         slots: dict[str, CanFulfillSlot] = {}

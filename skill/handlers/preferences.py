@@ -7,7 +7,7 @@ from ask_sdk_core.handler_input import HandlerInput
 from ask_sdk_core.utils import is_intent_name
 from ask_sdk_model import Response
 
-from skill.conversation import Preferences, content_of, respond, update_preferences
+from skill.conversation import content_of, respond, update_preferences
 from skill.handlers.answers import message_reply
 from skill.speech import Voice
 
@@ -27,10 +27,7 @@ class VoiceHandler(AbstractRequestHandler):
         return bool(is_intent_name(self._intent_name)(handler_input))
 
     def handle(self, handler_input: HandlerInput) -> Response:
-        def change(prefs: Preferences) -> None:
-            prefs.voice = self._voice
-
-        update_preferences(handler_input, change)
+        update_preferences(handler_input, voice=self._voice)
         reply = message_reply(
             content_of(handler_input), self._message_key, reprompt_key="whisper_reprompt"
         )
