@@ -211,19 +211,22 @@ def lenient_copy(event: dict[str, Any]) -> dict[str, Any] | None:
 
 def _read_envelope(skill: CustomSkill, event: dict[str, Any]) -> RequestEnvelope | None:
     """The request envelope, read strictly, then leniently; None when it cannot be read."""
-    for attempt in (event, lenient_copy(event)):
-        if attempt is None:
-            continue
-        try:
-            envelope = skill.serializer.deserialize(
-                payload=json.dumps(attempt), obj_type=RequestEnvelope
-            )
-        except Exception as error:  # the SDK raises several types for a malformed envelope
-            logger.warning("request unreadable", extra={"error_type": type(error).__name__})
-            continue
-        if envelope is not None and envelope.request is not None:
-            return cast(RequestEnvelope, envelope)
-    return None
+    envelope = _deserialize(skill, event)
+    if envelope is None:
+        lenient = lenient_copy(event)
+        envelope = None if lenient is None else _deserialize(skill, lenient)
+    return envelope
+
+
+def _deserialize(skill: CustomSkill, event: dict[str, Any]) -> RequestEnvelope | None:
+    try:
+        envelope = skill.serializer.deserialize(payload=json.dumps(event), obj_type=RequestEnvelope)
+    except Exception as error:  # the SDK raises several types for a malformed envelope
+        logger.warning("request unreadable", extra={"error_type": type(error).__name__})
+        return None
+    if envelope is None or envelope.request is None:
+        return None
+    return cast(RequestEnvelope, envelope)
 
 
 def handle_event(
