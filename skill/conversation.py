@@ -9,6 +9,7 @@ every answer calm, valid and repeatable.
 from __future__ import annotations
 
 import enum
+import json
 from collections.abc import Callable, MutableMapping
 from typing import Any, NamedTuple, cast
 
@@ -189,21 +190,30 @@ def respond(handler_input: HandlerInput, reply: Reply) -> Response:
     else:
         attributes[SESSION_PENDING] = reply.pending.value
     if reply.repeatable:
-        attributes[SESSION_LAST] = {
-            "speech": list(reply.speech),
-            "reprompt": reply.reprompt,
-            "urgent": reply.urgent,
-            "pending": reply.pending.value if reply.pending else None,
-            "card": None if reply.card is None else [reply.card.title, reply.card.text],
-            "screen_title": reply.screen_title,
-        }
+        # One JSON string, opaque to Alexa: the SDK deep-copies and re-serialises every
+        # session attribute on every request, and a string is one object instead of dozens.
+        attributes[SESSION_LAST] = json.dumps(
+            {
+                "speech": list(reply.speech),
+                "reprompt": reply.reprompt,
+                "urgent": reply.urgent,
+                "pending": reply.pending.value if reply.pending else None,
+                "card": None if reply.card is None else [reply.card.title, reply.card.text],
+                "screen_title": reply.screen_title,
+            },
+            ensure_ascii=False,
+        )
     response: Response = builder.response
     return response
 
 
 def last_reply(handler_input: HandlerInput) -> Reply | None:
     """The last repeatable reply of this session, rebuilt from the session attributes."""
-    last = session_attributes(handler_input).get(SESSION_LAST)
+    stored = session_attributes(handler_input).get(SESSION_LAST)
+    try:
+        last = json.loads(stored) if isinstance(stored, str) else None
+    except ValueError:
+        return None
     if not isinstance(last, dict):
         return None
     speech = last.get("speech")
