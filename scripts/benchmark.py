@@ -186,7 +186,7 @@ class Bench:
         return completed.stdout
 
 
-def child_env(work: Path) -> dict[str, str]:
+def child_env(work: Path, log_level: str = "INFO") -> dict[str, str]:
     env = {
         key: value
         for key, value in os.environ.items()
@@ -196,7 +196,7 @@ def child_env(work: Path) -> dict[str, str]:
         PYTHONPATH=os.pathsep.join([str(REPO_ROOT), str(SCRIPTS_DIR)]),
         PYTHONPYCACHEPREFIX=str(work / "pycache"),  # nothing written into the repository
         SKILL_STORE_PATH=str(work / "store" / "preferences.json"),
-        SKILL_LOG_LEVEL="INFO",
+        SKILL_LOG_LEVEL=log_level,  # INFO: one JSON line a request, as deployed
         BENCH_HEAVY=",".join(HEAVY),
     )
     return env
@@ -472,13 +472,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--block", type=int, default=250, help="requests per interleaved block")
     parser.add_argument("--top", type=int, default=15, help="import costs to list")
     parser.add_argument("--skip-imports", action="store_true", help="leave out part (c)")
+    parser.add_argument(
+        "--log-level",
+        default="INFO",
+        help="our SKILL_LOG_LEVEL (INFO as deployed; WARNING shows what the request log costs)",
+    )
     args = parser.parse_args(argv)
     if args.runs < 15:
         parser.error("--runs must be at least 15")
 
     with tempfile.TemporaryDirectory(prefix="migraine-bench-") as tmp:
         work = Path(tmp)
-        bench = Bench(python=sys.executable, work=work, env=child_env(work))
+        bench = Bench(python=sys.executable, work=work, env=child_env(work, args.log_level))
         print(f"python {sys.version.split()[0]} ({sys.executable}); store in {work}/store\n")
         cold, heavy_ours, heavy_hello = cold_start(bench, args.runs)
         warm_p50, our_p99 = warm_latency(bench, args.warm_requests, args.block)
