@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-PACKAGE_DIR = Path(__file__).resolve().parent
+PACKAGE_DIR = Path(__file__).absolute().parent  # no resolve(): it stats every component
 PROJECT_DIR = PACKAGE_DIR.parent
 
 ENV_SKILL_ID = "SKILL_ID"
