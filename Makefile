@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: build-SkillFunction run chat test lint typecheck check unit setup setup-node lock package bench load clean
+.PHONY: build-SkillFunction run chat test lint typecheck check setup setup-node lock package bench load clean
 
 ## Serve the skill locally on embedded defaults (signature checks off, loopback only).
 run: $(VENV)/.installed
