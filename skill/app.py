@@ -129,16 +129,17 @@ def default_settings() -> Settings:
     return Settings.from_env()
 
 
-def application_id(event: dict[str, Any]) -> str | None:
-    """The skill ID an event is addressed to (context first, then session)."""
+def application_ids(event: dict[str, Any]) -> list[str]:
+    """Every skill ID an event names (context.System, then session), as the web entry reads them."""
+    found = []
     for path in (("context", "System", "application"), ("session", "application")):
         node: Any = event
         for key in path:
             node = node.get(key) if isinstance(node, dict) else None
         value = node.get("applicationId") if isinstance(node, dict) else None
         if isinstance(value, str):
-            return value
-    return None
+            found.append(value)
+    return found
 
 
 #: Request types that may be answered with speech; anything else gets an empty response.
@@ -242,8 +243,10 @@ def handle_event(
     if not isinstance(event, dict):
         logger.warning("request is not a JSON object", extra={"error_type": type(event).__name__})
         return unreadable_request_response()
-    if settings.skill_id is not None and application_id(event) != settings.skill_id:
-        raise ForeignSkillError("request is for another skill ID; refused")
+    if settings.skill_id is not None:
+        ids = application_ids(event)
+        if not ids or any(value != settings.skill_id for value in ids):
+            raise ForeignSkillError("request is for another skill ID; refused")
     envelope = _read_envelope(skill, event)
     if envelope is None:
         return unreadable_request_response(event)

@@ -1136,8 +1136,9 @@ OUR_SKILL_ID = "amzn1.ask.skill.00000000-fuzz-0000-0000-000000000001"
 OTHER_SKILL_ID = "amzn1.ask.skill.99999999-fuzz-9999-9999-999999999999"
 
 
-def addressed_to(event: Json) -> object:
-    """The skill ID Alexa addressed: context.System.application first, then the session's."""
+def addressed_to(event: Json) -> list[str]:
+    """The skill IDs an envelope names: context.System.application's and the session's."""
+    found = []
     for outer, inner in (("context", "System"), ("session", None)):
         node = event.get(outer) if isinstance(event, dict) else None
         if inner is not None:
@@ -1145,8 +1146,8 @@ def addressed_to(event: Json) -> object:
         application = node.get("application") if isinstance(node, dict) else None
         value = application.get("applicationId") if isinstance(application, dict) else None
         if isinstance(value, str):
-            return value
-    return None
+            found.append(value)
+    return found
 
 
 @pytest.fixture(scope="module")
@@ -1196,7 +1197,9 @@ def test_skill_id_set_refuses_other_skills_and_only_them(guarded: Target) -> Non
     @fuzz_settings("skill_id")
     @given(event=ADDRESSED)
     def check(event: Json) -> None:
-        ours = addressed_to(event) == OUR_SKILL_ID or not isinstance(event, dict)
+        ids = addressed_to(event)
+        # Served only when it names our ID and no other (as the web entry's verifier rules).
+        ours = not isinstance(event, dict) or (bool(ids) and set(ids) == {OUR_SKILL_ID})
         outcomes.add(ours)
         if ours:
             check_response(event, guarded.run(event))
@@ -1215,6 +1218,7 @@ def test_skill_id_set_refuses_other_skills_and_only_them(guarded: Target) -> Non
         (OUR_SKILL_ID, None, False),
         (None, OUR_SKILL_ID, False),
         (OTHER_SKILL_ID, OUR_SKILL_ID, True),
+        (OUR_SKILL_ID, OTHER_SKILL_ID, True),
         (OTHER_SKILL_ID, None, True),
         (None, None, True),
     ],

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -12,7 +13,6 @@ from ask_sdk_model import ResponseEnvelope
 from conftest import SHARED_ENVELOPES_DIR, Invoke, load_event, shared_envelope, speech_of
 from skill import app as app_module
 from skill.app import ForeignSkillError, handle_event
-from skill.content import ContentLibrary
 from skill.handlers.topics import TopicHandler
 from skill.lambda_function import handler
 from skill.settings import Settings
@@ -112,6 +112,9 @@ def test_skill_id_refuses_other_skills(skill: Any, tmp_path: Path) -> None:
     with pytest.raises(ForeignSkillError):
         handle_event(event, skill=skill, settings=settings)
     event["context"]["System"]["application"]["applicationId"] = "amzn1.ask.skill.ours"
+    with pytest.raises(ForeignSkillError):  # the session still names another skill
+        handle_event(event, skill=skill, settings=settings)
+    event["session"]["application"]["applicationId"] = "amzn1.ask.skill.ours"
     assert speech_of(handle_event(event, skill=skill, settings=settings))
 
 
@@ -140,34 +143,29 @@ def test_a_failing_handler_gets_the_calm_apology(
     assert any(record.__dict__.get("error_type") == "RuntimeError" for record in caplog.records)
 
 
-def test_broken_content_serves_the_last_resort_answer(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    (tmp_path / "en.yaml").write_text("skill_name: [unclosed", encoding="utf-8")
-    monkeypatch.setenv("SKILL_CONTENT_DIR", str(tmp_path))
+@pytest.fixture
+def fresh_process(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """The Lambda entry as in a new process: settings and skill built from the environment."""
     monkeypatch.setenv("SKILL_STORE_PATH", str(tmp_path / "p.json"))
     app_module.default_skill.cache_clear()
     app_module.default_settings.cache_clear()
-    try:
-        response = handler(load_event("launch.json"), None)
-    finally:
-        app_module.default_skill.cache_clear()
-        app_module.default_settings.cache_clear()
+    yield
+    app_module.default_skill.cache_clear()
+    app_module.default_settings.cache_clear()
+
+
+def test_broken_content_serves_the_last_resort_answer(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fresh_process: None
+) -> None:
+    (tmp_path / "en.yaml").write_text("skill_name: [unclosed", encoding="utf-8")
+    monkeypatch.setenv("SKILL_CONTENT_DIR", str(tmp_path))
+    response = handler(load_event("launch.json"), None)
     assert "isn't working right now" in speech_of(response)
     assert "emergency number" in speech_of(response)
 
 
-def test_the_lambda_entry_answers(
-    library: ContentLibrary, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
-) -> None:
-    monkeypatch.setenv("SKILL_STORE_PATH", str(tmp_path / "p.json"))
-    app_module.default_skill.cache_clear()
-    app_module.default_settings.cache_clear()
-    try:
-        response = handler(load_event("intent_trigger_er_match.json"), None)
-    finally:
-        app_module.default_skill.cache_clear()
-        app_module.default_settings.cache_clear()
+def test_the_lambda_entry_answers(fresh_process: None) -> None:
+    response = handler(load_event("intent_trigger_er_match.json"), None)
     assert speech_of(response).startswith("Alcohol")
 
 
