@@ -166,15 +166,7 @@ def unreadable_request_response(event: Any = None) -> dict[str, Any]:
     request = event.get("request") if isinstance(event, dict) else None
     request_type = request.get("type") if isinstance(request, dict) else None
     speak = not isinstance(request_type, str) or request_type in SPEAKING_REQUEST_TYPES
-    if not speak:
-        return {"version": "1.0", "response": {}}
-    return {
-        "version": "1.0",
-        "response": {
-            "outputSpeech": {"type": "SSML", "ssml": LAST_RESORT_SSML},
-            "shouldEndSession": True,
-        },
-    }
+    return cast(dict[str, Any], FastSerializer().serialize(last_resort_envelope(speak=speak)))
 
 
 #: Fields whose values are enums or timestamps in the SDK's model: a value newer than the
