@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import NamedTuple
 
 from ask_sdk_core.handler_input import HandlerInput
 from ask_sdk_model import IntentRequest
+
+from skill.vocabulary import vocabulary_for
 
 #: Compared by value: importing the SDK's StatusCode enum costs a millisecond of cold start.
 ER_SUCCESS_MATCH = "ER_SUCCESS_MATCH"
@@ -32,8 +35,12 @@ def request_locale(handler_input: HandlerInput) -> str | None:
     return locale if isinstance(locale, str) else None
 
 
-def read_slot(handler_input: HandlerInput, name: str) -> SlotReading:
-    """The slot ``name`` of this intent request; empty when absent or not an intent."""
+def read_slot(handler_input: HandlerInput, name: str, model_dir: Path | None = None) -> SlotReading:
+    """The slot ``name`` of this intent request; empty when absent or not an intent.
+
+    The value id comes from Alexa's entity resolution; where the request carries none (a
+    test client, another emulator), from the interaction model in ``model_dir`` if given.
+    """
     request = handler_input.request_envelope.request
     if not isinstance(request, IntentRequest) or request.intent is None:
         return SlotReading(None, None)
@@ -41,7 +48,11 @@ def read_slot(handler_input: HandlerInput, name: str) -> SlotReading:
     if slot is None:
         return SlotReading(None, None)
     spoken = slot.value.strip() if isinstance(slot.value, str) and slot.value.strip() else None
-    return SlotReading(spoken, _resolved_id(slot))
+    value_id = _resolved_id(slot)
+    if value_id is None and spoken is not None and model_dir is not None:
+        vocabulary = vocabulary_for(model_dir, request_locale(handler_input))
+        value_id = vocabulary.resolve(str(request.intent.name), name, spoken)
+    return SlotReading(spoken, value_id)
 
 
 def _resolved_id(slot: object) -> str | None:

@@ -79,6 +79,11 @@ def model_path(model_dir: Path, locale: str | None) -> Path:
     return custom / f"{DEFAULT_LOCALE}.json"
 
 
+def vocabulary_for(model_dir: Path, locale: str | None) -> Vocabulary:
+    """The vocabulary of the locale's interaction model (the default locale's if it has none)."""
+    return load_vocabulary(model_path(model_dir, locale))
+
+
 @lru_cache(maxsize=8)
 def load_vocabulary(path: Path) -> Vocabulary:
     """Read one model file; an unreadable one gives an empty vocabulary (and a log line)."""

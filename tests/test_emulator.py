@@ -15,13 +15,12 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from waitress.server import create_server
 
 from skill.app import build_skill
 from skill.content import ContentLibrary
 from skill.settings import PROJECT_DIR, Settings
 from skill.speech import ssml_to_text
-from skill.web import create_app
+from skill.web import create_app, create_server
 
 SCRIPT = PROJECT_DIR / "tests" / "support" / "emulator.js"
 MODEL = PROJECT_DIR / "interaction_model" / "interactionModels" / "custom" / "en-US.json"
@@ -30,7 +29,7 @@ MODEL = PROJECT_DIR / "interaction_model" / "interactionModels" / "custom" / "en
 @pytest.fixture
 def skill_url(settings: Settings, library: ContentLibrary) -> Iterator[str]:
     app = create_app(settings, skill=build_skill(settings, library), dev=True)
-    server = create_server(app, host="127.0.0.1", port=0, threads=2)
+    server = create_server("127.0.0.1", 0, dev=True, settings=settings, app=app)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     try:

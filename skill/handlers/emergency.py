@@ -23,9 +23,8 @@ from skill.conversation import (
     respond,
     set_topic_position,
 )
-from skill.slots import read_slot, request_locale
+from skill.slots import read_slot
 from skill.speech import plain
-from skill.vocabulary import load_vocabulary, model_path
 
 RED_FLAG_INTENT = "RedFlagIntent"
 RED_FLAG_SLOT = "redFlag"
@@ -100,13 +99,10 @@ class RedFlagHandler(AbstractRequestHandler):
         return respond(handler_input, call_now_reply(content, content.emergency.red_flag))
 
     def _names_something_else(self, handler_input: HandlerInput) -> bool:
-        reading = read_slot(handler_input, RED_FLAG_SLOT)
-        if reading.spoken is None or reading.value_id is not None:
+        if self._model_dir is None:  # nothing to check the words against: treat as a red flag
             return False
-        if self._model_dir is None:
-            return False
-        vocabulary = load_vocabulary(model_path(self._model_dir, request_locale(handler_input)))
-        return vocabulary.resolve(RED_FLAG_INTENT, RED_FLAG_SLOT, reading.spoken) is None
+        reading = read_slot(handler_input, RED_FLAG_SLOT, self._model_dir)
+        return reading.spoken is not None and reading.value_id is None
 
 
 class EmergencyCheckHandler(AbstractRequestHandler):

@@ -16,7 +16,7 @@ from ask_sdk_model import IntentRequest, Response, SessionEndedRequest
 from skill.conversation import content_of, respond
 from skill.handlers.answers import message_reply
 from skill.slots import request_locale
-from skill.vocabulary import load_vocabulary, model_path
+from skill.vocabulary import vocabulary_for
 
 logger = logging.getLogger(__name__)
 
@@ -82,7 +82,7 @@ class CanFulfillHandler(AbstractRequestHandler):
             CanUnderstandSlotValues,
         )
 
-        vocabulary = load_vocabulary(model_path(self._model_dir, request_locale(handler_input)))
+        vocabulary = vocabulary_for(self._model_dir, request_locale(handler_input))
         intent = getattr(handler_input.request_envelope.request, "intent", None)
         name = getattr(intent, "name", None)
         verdict = CanFulfillIntentValues.NO

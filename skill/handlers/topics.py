@@ -15,8 +15,7 @@ from ask_sdk_model import Response
 
 from skill.conversation import content_of, respond, set_topic_position
 from skill.handlers.answers import first_answer, unknown_item_reply
-from skill.slots import intent_name, read_slot, request_locale
-from skill.vocabulary import load_vocabulary, model_path
+from skill.slots import intent_name, read_slot
 
 
 class TopicHandler(AbstractRequestHandler):
@@ -36,13 +35,8 @@ class TopicHandler(AbstractRequestHandler):
         assert name is not None and topic is not None  # can_handle checked both
         item: str | None = None
         if topic.slot is not None:
-            reading = read_slot(handler_input, topic.slot)
+            reading = read_slot(handler_input, topic.slot, self._model_dir)
             value_id = reading.value_id
-            if value_id is None and reading.spoken and self._model_dir is not None:
-                vocabulary = load_vocabulary(
-                    model_path(self._model_dir, request_locale(handler_input))
-                )
-                value_id = vocabulary.resolve(name, topic.slot, reading.spoken)
             if value_id in topic.items:
                 item = value_id
             elif reading.spoken:
