@@ -82,7 +82,7 @@ WARM_CHILD = r"""
 import gc, json, sys, time
 from skill.lambda_function import handler as ours
 from hello_skill import lambda_handler as hello
-from skill.envelopes import Session, slot
+from skill.tools.envelopes import Session, slot
 
 requests_per_skill, block = int(sys.argv[1]), int(sys.argv[2])
 

@@ -117,7 +117,7 @@ def envelopes() -> list[tuple[str, bytes]]:
     """Real envelopes plus a conversation's turns, as (label, JSON body)."""
     if str(REPO_ROOT) not in sys.path:
         sys.path.insert(0, str(REPO_ROOT))
-    from skill.envelopes import Session, slot
+    from skill.tools.envelopes import Session, slot
 
     mix: list[tuple[str, dict[str, Any]]] = []
     for path in sorted(EVENTS_DIR.glob("*.json")):

@@ -81,6 +81,8 @@ NO_DEPS = frozenset({"ask-sdk-dynamodb-persistence-adapter"})
 #: Never copied from the source tree.
 IGNORED_NAMES = frozenset({"__pycache__", ".DS_Store", ".mypy_cache", ".pytest_cache"})
 IGNORED_SUFFIXES = (".pyc", ".pyo", ".swp", "~")
+#: Local tools (console, checks, reports, simulator): never imported by the Lambda entry.
+LOCAL_ONLY_SOURCES = frozenset({Path("skill/tools"), Path("skill/__main__.py")})
 
 #: Zip entries get this timestamp (the earliest a zip can hold) and these modes.
 ZIP_TIMESTAMP = (1980, 1, 1, 0, 0, 0)
@@ -200,16 +202,17 @@ def ignored(path: Path) -> bool:
 
 
 def copy_sources(repo_root: Path, bundle: Path, sources: Iterable[str] = BUNDLE_SOURCES) -> None:
-    """Copy each source directory to the bundle root, without caches and editor litter."""
+    """Copy each source directory to the bundle root, without caches, litter or local tools."""
+
+    def leave_out(directory: str, names: list[str]) -> list[str]:
+        here = Path(directory).relative_to(repo_root)
+        return [n for n in names if ignored(Path(n)) or here / n in LOCAL_ONLY_SOURCES]
+
     for name in sources:
         source = repo_root / name
         if not source.is_dir():
             raise SystemExit(f"{source} is missing: the bundle needs it.")
-        shutil.copytree(
-            source,
-            bundle / name,
-            ignore=lambda directory, names: [n for n in names if ignored(Path(directory, n))],
-        )
+        shutil.copytree(source, bundle / name, ignore=leave_out)
 
 
 def write_compiled_content(content_dir: Path) -> None:

@@ -17,9 +17,9 @@ from ask_sdk_core.skill import CustomSkill
 
 from skill.app import build_skill, handle_event
 from skill.content import ContentLibrary, load_library
-from skill.envelopes import Session, slot
 from skill.settings import PROJECT_DIR, Settings
 from skill.speech import ssml_to_text
+from skill.tools.envelopes import Session, slot
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:

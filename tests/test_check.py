@@ -8,8 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from skill.check import run_checks, ssml_problems
 from skill.settings import PROJECT_DIR, Settings
+from skill.tools.check import run_checks, ssml_problems
 
 MODEL = "interactionModels/custom/en-US.json"
 

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from skill.console import Console
 from skill.settings import PROJECT_DIR, Settings
+from skill.tools.console import Console
 
 GOLDEN_DIR = Path(__file__).with_name("golden")
 

@@ -8,7 +8,6 @@ from pathlib import Path
 import pytest
 import yaml
 
-from skill.check import run_checks
 from skill.content import (
     CALL_NOW_OPENING,
     COMPILED_NAME,
@@ -17,6 +16,7 @@ from skill.content import (
     load_library,
 )
 from skill.settings import PROJECT_DIR, Settings
+from skill.tools.check import run_checks
 
 CONTENT_DIR = PROJECT_DIR / "content"
 

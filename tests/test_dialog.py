@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from conftest import Conversation, Invoke, load_event, speech_of
 from skill.content import ContentLibrary
-from skill.envelopes import Session
 from skill.settings import Settings
 from skill.speech import plain
+from skill.tools.envelopes import Session
 
 
 def test_launch_welcomes_with_the_disclaimer_and_keeps_listening(

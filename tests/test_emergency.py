@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 
 from conftest import Conversation, Invoke
-from skill.console import Console
 from skill.content import ContentLibrary
-from skill.envelopes import Session
 from skill.settings import Settings
+from skill.tools.console import Console
+from skill.tools.envelopes import Session
 
 RED_FLAG_STATEMENTS = [
     "i have the worst headache of my life",

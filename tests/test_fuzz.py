@@ -35,8 +35,8 @@ from hypothesis import strategies as st
 
 from skill.app import ForeignSkillError, build_skill, handle_event
 from skill.content import ContentLibrary
-from skill.envelopes import ECHO_SHOW_VIEWPORT, LOCAL_SKILL_ID
 from skill.settings import PROJECT_DIR, Settings
+from skill.tools.envelopes import ECHO_SHOW_VIEWPORT, LOCAL_SKILL_ID
 from skill.vocabulary import load_vocabulary, model_path
 from support.ssml import ROOT, validate_ssml
 

@@ -12,7 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from skill.nlu import (
+from skill.tools.nlu import (
     FALLBACK_INTENT,
     LAUNCH_REQUEST,
     ModelError,

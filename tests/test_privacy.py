@@ -26,9 +26,9 @@ from hypothesis import strategies as st
 
 from skill.app import build_skill, handle_event
 from skill.content import ContentLibrary
-from skill.envelopes import Session, slot
 from skill.logs import ALLOWED_FIELDS, JsonFormatter, configure_logging
 from skill.settings import Settings
+from skill.tools.envelopes import Session, slot
 
 USER_ID = "amzn1.ask.account.PRIVACY-USER-7Q3Z"
 DEVICE_ID = "amzn1.ask.device.PRIVACY-DEVICE-K9W2"

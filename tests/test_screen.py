@@ -23,10 +23,10 @@ from conftest import Invoke, load_event, shared_envelope, speech_of
 from skill import screen
 from skill.content import ContentLibrary
 from skill.conversation import Reply
-from skill.envelopes import Session, slot
-from skill.preview import write_preview
 from skill.settings import Settings
 from skill.speech import fill, plain
+from skill.tools.envelopes import Session, slot
+from skill.tools.preview import write_preview
 
 DOCUMENT_TYPE = "Alexa.Presentation.APL.RenderDocument"
 ALLOWED_COMPONENTS = {"Container", "Text", "Frame", "ScrollView"}

@@ -402,6 +402,9 @@ def _fake_repo(root: Path) -> Path:
     (root / "skill" / "lambda_function.py").write_text("def handler(e, c):\n    return e\n")
     (root / "skill" / "__pycache__" / "x.cpython-311.pyc").write_bytes(b"\0")
     (root / "skill" / "stale.pyc").write_bytes(b"\0")
+    (root / "skill" / "__main__.py").write_text("from skill.tools.cli import main\n")
+    (root / "skill" / "tools").mkdir()
+    (root / "skill" / "tools" / "console.py").write_text("")  # local only: left out
     (root / "content").mkdir()
     (root / "content" / "en.yaml").write_text("skill_name: Migraine Helper\n")
     (root / "content" / ".DS_Store").write_bytes(b"\0")

@@ -36,9 +36,9 @@ from web_support import (
 
 from skill import app as skill_app
 from skill import web
-from skill.envelopes import LOCAL_SKILL_ID, Session
 from skill.sdk_compat import AbstractVerifier
 from skill.settings import Settings
+from skill.tools.envelopes import LOCAL_SKILL_ID, Session
 from skill.verification import AlexaSignatureVerifier, AlexaTimestampVerifier
 from skill.web import (
     MAX_BODY_BYTES,

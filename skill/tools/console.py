@@ -1,6 +1,6 @@
 """Type an utterance, read what Alexa would say: the console behind ``ask`` and ``chat``.
 
-Utterances are resolved offline from the interaction model (``skill.nlu``), wrapped in the
+Utterances are resolved offline from the interaction model (``skill.tools.nlu``), wrapped in the
 request envelope Alexa would send, and run through the same entry as Lambda.
 """
 
@@ -11,10 +11,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from skill.app import build_skill, handle_event
-from skill.envelopes import Session, slot
-from skill.nlu import Resolution, UtteranceResolver, load_resolver
 from skill.settings import DEFAULT_LOCALE, Settings
 from skill.speech import ssml_to_text
+from skill.tools.envelopes import Session, slot
+from skill.tools.nlu import Resolution, UtteranceResolver, load_resolver
 
 LAUNCH = "LaunchRequest"
 

@@ -1,0 +1,149 @@
+"""``python -m skill serve | ask | chat | check | preview``: run, try and check it locally."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from skill.settings import DEFAULT_LOCALE, Settings
+
+
+def _serve(args: argparse.Namespace, settings: Settings) -> int:
+    from skill.web import UnsafeHostError, run_server  # Flask stays off the other paths
+
+    try:
+        run_server(args.host, args.port, dev=args.dev, settings=settings)
+    except UnsafeHostError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    except OSError as error:  # the port is taken, or the host cannot be bound
+        print(f"error: cannot serve on {args.host}:{args.port}: {error.strerror}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def _print_turn(turn: object, *, explain: bool, cards: bool) -> None:
+    from skill.tools.console import Turn
+
+    assert isinstance(turn, Turn)
+    if explain:
+        print(turn.explain(), file=sys.stderr)
+    print(turn.speech)
+    if cards and turn.card:
+        print("\n[card] " + turn.card.replace("\n", "\n       "))
+
+
+def _ask(args: argparse.Namespace, settings: Settings) -> int:
+    from skill.tools.console import Console
+
+    console = Console(settings, locale=args.locale)
+    _print_turn(console.say(args.utterance), explain=args.explain, cards=args.cards)
+    console.end()
+    return 0
+
+
+def _chat(args: argparse.Namespace, settings: Settings) -> int:
+    from skill.tools.console import Console
+
+    console = Console(settings, locale=args.locale)
+    interactive = sys.stdin.isatty()
+    print(
+        "Type what you would say to Alexa (for example: open migraine helper). "
+        "Ctrl-D or 'quit' leaves.",
+        file=sys.stderr,
+    )
+    while True:
+        try:
+            utterance = input("you> " if interactive else "")
+        except (EOFError, KeyboardInterrupt):
+            print(file=sys.stderr)
+            break
+        if utterance.strip().lower() in {"quit", "exit"} and utterance.strip():
+            break
+        if not utterance.strip():
+            continue
+        turn = console.say(utterance)
+        print("alexa> ", end="")
+        _print_turn(turn, explain=args.explain, cards=args.cards)
+        if turn.ended:
+            print("(session ended; say something to start a new one)", file=sys.stderr)
+    console.end()
+    return 0
+
+
+def _check(args: argparse.Namespace, settings: Settings) -> int:
+    from skill.tools.check import run_checks
+
+    problems = run_checks(settings)
+    if problems:
+        print(f"{len(problems)} problem(s):", file=sys.stderr)
+        for problem in problems:
+            print(f"- {problem}", file=sys.stderr)
+        return 1
+    print("content, interaction models and speech: all checks passed")
+    return 0
+
+
+def _preview(args: argparse.Namespace, settings: Settings) -> int:
+    from skill.tools.preview import write_preview
+
+    for path in write_preview(args.out, settings, locale=args.locale):
+        print(path)
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m skill", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    serve = commands.add_parser("serve", help="serve the skill over HTTP (POST /)")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=5000)
+    serve.add_argument(
+        "--dev",
+        action="store_true",
+        help="turn off Alexa signature and timestamp checks (loopback hosts only)",
+    )
+    serve.set_defaults(run=_serve)
+
+    for name, run, text in (
+        ("ask", _ask, "print the answer to one utterance"),
+        ("chat", _chat, "a conversation across turns"),
+    ):
+        command = commands.add_parser(name, help=text)
+        if name == "ask":
+            command.add_argument(
+                "utterance", help='what you would say, e.g. "what triggers migraines"'
+            )
+        command.add_argument("--locale", default=DEFAULT_LOCALE)
+        command.add_argument(
+            "--explain", action="store_true", help="show the intent and slots understood"
+        )
+        command.add_argument("--cards", action="store_true", help="show the Alexa app card too")
+        command.set_defaults(run=run)
+
+    check = commands.add_parser("check", help="validate content, interaction models and SSML")
+    check.set_defaults(run=_check)
+
+    preview = commands.add_parser(
+        "preview", help="write the Echo Show screen as HTML and APL authoring-tool JSON"
+    )
+    preview.add_argument("--out", type=Path, default=Path("build/preview"))
+    preview.add_argument("--locale", default=DEFAULT_LOCALE)
+    preview.set_defaults(run=_preview)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    settings = Settings.from_env()
+    code: int = args.run(args, settings)
+    return code
+
+
+if __name__ == "__main__":
+    sys.exit(main())
