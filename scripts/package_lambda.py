@@ -218,7 +218,8 @@ def copy_sources(repo_root: Path, bundle: Path, sources: Iterable[str] = BUNDLE_
 def write_compiled_content(content_dir: Path) -> None:
     """Validate the content and add it as one JSON file, so a cold start skips YAML."""
     sys.path.insert(0, str(REPO_ROOT))
-    from skill.content import COMPILED_NAME, ContentError, compile_content
+    from skill.content import COMPILED_NAME, ContentError
+    from skill.tools.compile import compile_content
 
     try:
         compiled = compile_content(content_dir)

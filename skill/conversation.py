@@ -27,6 +27,9 @@ SESSION_PREFS = "prefs"
 REQUEST_CONTENT = "content"
 REQUEST_PREFS_CHANGED = "prefs_changed"
 REQUEST_TOPIC = "topic"  # for the request log: which topic was answered
+REQUEST_ITEM = "item"  # ... and which of its items (a slot value id), if any
+REQUEST_TRIAGE = "triage"  # the verdict on the words this request carries (computed once)
+REQUEST_SAFETY = "safety"  # for the request log: the safety level answered, if any
 
 
 class Pending(enum.StrEnum):
@@ -147,17 +150,26 @@ def set_topic_position(handler_input: HandlerInput, position: TopicPosition | No
         attributes.pop(SESSION_TOPIC, None)
     else:
         attributes[SESSION_TOPIC] = position.as_attributes()
-        handler_input.attributes_manager.request_attributes[REQUEST_TOPIC] = position.topic
+        request_attributes = handler_input.attributes_manager.request_attributes
+        request_attributes[REQUEST_TOPIC] = position.topic
+        request_attributes[REQUEST_ITEM] = position.item
 
 
-def answer_card(content: Content, answer: Answer, *, with_phone: bool = False) -> Card:
-    """The Alexa app card: the answer, its sources and, where it helps, the clinic's phone."""
-    lines = [plain(answer.card, content), "", "Sources: " + "; ".join(answer.sources) + "."]
-    if with_phone:
-        clinic = content.clinic
-        lines.append(f"{clinic.name}: {clinic.phone_display} ({clinic.hours}).")
-    lines.append(f"In an emergency, call {content.emergency.number}.")
-    return Card(title=answer.title[:1].upper() + answer.title[1:], text="\n".join(lines))
+def answer_card(content: Content, answer: Answer) -> Card:
+    """The Alexa app card: the answer's own lines, its sources, and what review happened.
+
+    The emergency number is added only where the card does not already give it, and a
+    review line only where a clinician really reviewed the answer.
+    """
+    text = plain(answer.card, content)
+    lines = [text, "", "Sources: " + "; ".join(content.source_titles(answer)) + "."]
+    review = answer.review.card_line()
+    if review is not None:
+        lines.append(review)
+    emergency = plain("{emergency_number}", content)
+    if emergency not in text:
+        lines.append(f"In an emergency, call {emergency}.")
+    return Card(title=answer.title, text="\n".join(lines))
 
 
 # Screens are optional: the presentation module registers a renderer when it is available.

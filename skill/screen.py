@@ -64,7 +64,7 @@ def screen_for(content: Content, reply: Reply) -> Screen | None:
     title = reply.screen_title or content.skill_name
     emergency = ""
     if reply.urgent:
-        number = content.emergency.number
+        number = plain("{emergency_number}", content)
         emergency = (
             f"Call {number} now" if reply.ends_session else f"In an emergency, call {number}"
         )

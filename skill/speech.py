@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import enum
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 
 from skill.content import PLACEHOLDER, Content
 
@@ -37,6 +37,7 @@ _WRAPPERS: Mapping[str, tuple[str, str]] = {
     # Emergency instructions: a touch slower so the number is caught, at full volume.
     "urgent": ('<prosody rate="95%">', "</prosody>"),
 }
+_PAUSE_TAG = re.compile(r"<break[^>]*>")
 _TAG = re.compile(r"<[^>]+>")
 _XML_ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;"})
 #: Characters XML 1.0 forbids (control characters, lone surrogates, U+FFFE/U+FFFF): SSML
@@ -55,11 +56,30 @@ def escape(text: str) -> str:
 
 def fill(text: str, values: Mapping[str, str]) -> str:
     """Substitute the named placeholders, leaving any others for a later pass."""
+    return _substitute(text, values, lambda piece: piece)
 
-    def substitute(match: re.Match[str]) -> str:
-        return values.get(match.group(1), match.group(0))
 
-    return PLACEHOLDER.sub(substitute, text)
+def _substitute(text: str, values: Mapping[str, str], literal: Callable[[str], str]) -> str:
+    """``text`` with its placeholders replaced; ``literal`` renders the text between them.
+
+    A value that ends with a full stop ("5 p.m.") swallows the full stop that follows it in
+    the text, so nobody hears or reads "5 p.m..".
+    """
+    pieces: list[str] = []
+    position = 0
+    for match in PLACEHOLDER.finditer(text):
+        pieces.append(literal(text[position : match.start()]))
+        value = values.get(match.group(1))
+        if value is None:
+            pieces.append(literal(match.group(0)))
+        else:
+            pieces.append(value)
+            if value.endswith(".") and text.startswith(".", match.end()):
+                position = match.end() + 1
+                continue
+        position = match.end()
+    pieces.append(literal(text[position:]))
+    return "".join(pieces)
 
 
 def echo(spoken: str) -> str:
@@ -69,39 +89,58 @@ def echo(spoken: str) -> str:
     return clipped + ("..." if len(words) > MAX_ECHO_WORDS else "")
 
 
+def placeholder_values(content: Content) -> Mapping[str, str]:
+    """Plain-text values of the locale's placeholders (cards, screens, the console)."""
+    return _values_for(content)[0]
+
+
 def plain(text: str, content: Content) -> str:
     """Content text as it reads on a card or in the console."""
-    return fill(text, content.placeholder_values)
+    return fill(text, placeholder_values(content)) if "{" in text else text
 
 
-#: Escaped SSML for each content's placeholders, built once per content (locale).
-_spoken_values: dict[int, tuple[Content, Mapping[str, str]]] = {}
+#: Plain and SSML placeholder values for each content (locale), built once.
+_values: dict[int, tuple[Content, Mapping[str, str], Mapping[str, str]]] = {}
 
 
-def _placeholder_ssml(content: Content) -> Mapping[str, str]:
-    cached = _spoken_values.get(id(content))
+def _values_for(content: Content) -> tuple[Mapping[str, str], Mapping[str, str]]:
+    cached = _values.get(id(content))
     if cached is None or cached[0] is not content:
-        values = {name: escape(value) for name, value in content.placeholder_values.items()}
-        values["clinic_phone"] = (
-            f'<say-as interpret-as="telephone">{escape(content.clinic.phone)}</say-as>'
+        clinic = content.clinic
+        text: dict[str, str] = {
+            "skill_name": content.skill_name,
+            **content.words,
+            "clinic_name": clinic.name,
+            "clinic_hours": clinic.hours,
+            "clinic_website": clinic.website,
+            "clinic_booking": clinic.booking or clinic.website,
+        }
+        speech = {key: escape(value) for key, value in text.items()}
+        for name, line in content.lines.items():
+            number = "emergency_number" if name == "emergency" else f"{name}_number"
+            text[number] = line.number or line.spoken or ""
+            speech[number] = escape(line.spoken) if line.spoken else spoken_digits(line.groups)
+            if name != "emergency":
+                text[f"{name}_name"], speech[f"{name}_name"] = line.name, escape(line.name)
+                text[f"{name}_how"] = speech[f"{name}_how"] = line.how
+        text["clinic_phone"] = clinic.phone
+        speech["clinic_phone"] = ("plus " if clinic.phone.startswith("+") else "") + spoken_digits(
+            tuple(re.findall(r"\d+", clinic.phone))
         )
-        cached = _spoken_values[id(content)] = (content, values)
-    return cached[1]
+        cached = _values[id(content)] = (content, text, speech)
+    return cached[1], cached[2]
+
+
+def spoken_digits(groups: tuple[str, ...]) -> str:
+    """A phone number as SSML: each group read digit by digit, a short pause between."""
+    return ", ".join(f'<say-as interpret-as="digits">{escape(group)}</say-as>' for group in groups)
 
 
 def ssml_fragment(text: str, content: Content) -> str:
-    """Content text as escaped SSML, with phone numbers read as phone numbers."""
-    spoken_values = _placeholder_ssml(content)
+    """Content text as escaped SSML, with phone numbers read digit by digit."""
     if "{" not in text:
         return escape(text)
-    pieces: list[str] = []
-    position = 0
-    for match in PLACEHOLDER.finditer(text):
-        pieces.append(escape(text[position : match.start()]))
-        pieces.append(spoken_values.get(match.group(1), escape(match.group(0))))
-        position = match.end()
-    pieces.append(escape(text[position:]))
-    return "".join(pieces)
+    return _substitute(text, _values_for(content)[1], escape)
 
 
 #: Rendered speech by (content, parts, voice, urgent): content texts are few, so nearly every
@@ -132,4 +171,4 @@ def ssml_to_text(ssml: str) -> str:
     """What a listener hears, as text: tags dropped, entities decoded, pauses as spaces."""
     import html  # the console and tests read speech; the Lambda path never does
 
-    return " ".join(html.unescape(_TAG.sub(" ", ssml)).split())
+    return " ".join(html.unescape(_TAG.sub("", _PAUSE_TAG.sub(" ", ssml))).split())

@@ -196,14 +196,19 @@ def _compile_signal(name: str, node: object, problems: list[str]) -> Signal | No
     if not re.fullmatch(r"[a-z][a-z0-9_]*", name):
         problems.append(f"{where}: a signal name is lower_case_with_underscores")
     if not isinstance(node, Mapping):
-        problems.append(f"{where}: must have `means`, `phrases` and, optionally, `negatable`")
+        problems.append(f"{where}: must have `means` and `phrases` (`local_phrases`, `negatable`)")
         return None
     if not isinstance(node.get("means"), str) or not node["means"].strip():
         problems.append(f"{where}.means: say in plain words what this signal stands for")
     phrases = node.get("phrases")
+    local = node.get("local_phrases", [])
     if not isinstance(phrases, list) or not phrases:
         problems.append(f"{where}.phrases: must be a list of phrases")
         return None
+    if not isinstance(local, list):
+        problems.append(f"{where}.local_phrases: must be a list of phrases")
+        local = []
+    phrases = [*phrases, *local]
     negatable = node.get("negatable", True)
     if not isinstance(negatable, bool):
         problems.append(f"{where}.negatable: must be true or false")
@@ -358,3 +363,27 @@ class _ConditionReader:
         if token not in self.known:
             raise ConditionError(f"no signal is called {token!r}")
         return token
+
+
+class LazyRules:
+    """A locale's triage rules, compiled the first time a text needs them.
+
+    Most requests carry no words to triage, so a cold start never pays for the regular
+    expressions; ``check`` compiles every locale's rules up front.
+    """
+
+    def __init__(self, document: Mapping[str, Any]) -> None:
+        self.document = document
+        self._compiled: TriageRules | None = None
+
+    @property
+    def compiled(self) -> TriageRules:
+        if self._compiled is None:
+            self._compiled = compile_rules(self.document)
+        return self._compiled
+
+    def assess(self, text: str) -> Verdict:
+        return self.compiled.assess(text)
+
+    def assess_all(self, texts: Iterable[str]) -> Verdict:
+        return self.compiled.assess_all(texts)

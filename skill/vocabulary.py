@@ -1,9 +1,13 @@
-"""Slot values and synonyms from the interaction model, for requests Alexa did not resolve.
+"""Slot values and synonyms from the interaction model, for words Alexa did not resolve.
 
 Alexa normally resolves a slot to a value id itself (entity resolution). Some requests carry
-only the raw words: CanFulfillIntentRequest, test clients, other emulators. For those the
-skill looks the words up in the same model Alexa was built from. It is read lazily, once per
+only the raw words: CanFulfillIntentRequest, test clients, other emulators; and a statement
+("i feel sick and dizzy") carries words the skill routes to a topic itself. For those the
+skill looks the words up in the same model Alexa was built from, read lazily, once per
 process and locale, so the ordinary request path never pays for it.
+
+A locale without a model of its own uses the nearest one (New Zealand: Australia's, as
+Alexa does), with a log line the first time.
 """
 
 from __future__ import annotations
@@ -17,16 +21,19 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from skill.settings import DEFAULT_LOCALE
+from skill.text import normalise
 
 logger = logging.getLogger(__name__)
 
-_ARTICLES = ("a ", "an ", "the ", "my ", "some ")
-_LOCALE = re.compile(r"[a-z]{2}-[A-Z]{2}")
+_ARTICLES = ("a ", "an ", "the ", "my ", "some ", "your ")
+_LOCALE = re.compile(r"[a-z]{2}-[A-Z]{2}|[a-z]{2}-\d{3}")
+#: Locales that have content but no model of their own: the model Alexa would use.
+NEAREST_MODEL = {"en-NZ": "en-AU", "en-IE": "en-GB", "en-001": "en-US"}
 
 
 def normalise_phrase(phrase: str) -> str:
-    """Lowercase words without punctuation or a leading article, for lookups."""
-    words = " ".join(re.sub(r"[^\w' ]+", " ", phrase.lower()).split())
+    """A slot phrase in normal form without a leading article, for lookups."""
+    words = normalise(phrase)
     for article in _ARTICLES:
         if words.startswith(article):
             return words[len(article) :]
@@ -38,19 +45,29 @@ class Vocabulary(NamedTuple):
 
     slot_types: Mapping[str, Mapping[str, str]]  # intent -> slot name -> type name
     phrases: Mapping[str, Mapping[str, str]]  # type name -> normalised phrase -> value id
+    finders: Mapping[str, re.Pattern[str]]  # type name -> any of its phrases, longest first
 
     @property
     def intents(self) -> frozenset[str]:
         return frozenset(self.slot_types)
 
+    def slot_type(self, intent: str, slot: str) -> str | None:
+        return self.slot_types.get(intent, {}).get(slot)
+
     def resolve(self, intent: str, slot: str, spoken: str) -> str | None:
         """The value id for ``spoken`` in that intent's slot, or None if unknown."""
-        type_name = self.slot_types.get(intent, {}).get(slot)
+        type_name = self.slot_type(intent, slot)
         if type_name is None:
             return None
         table = self.phrases.get(type_name, {})
         phrase = normalise_phrase(spoken)
         return table.get(phrase) or table.get(phrase.removesuffix("s"))
+
+    def find(self, type_name: str, text: str) -> str | None:
+        """The value id of the longest phrase of ``type_name`` found in ``text``, if any."""
+        finder = self.finders.get(type_name)
+        match = None if finder is None else finder.search(f" {normalise(text)} ")
+        return None if match is None else self.phrases[type_name][match.group(1)]
 
     @classmethod
     def from_model(cls, model: Mapping[str, Any]) -> Vocabulary:
@@ -66,21 +83,49 @@ class Vocabulary(NamedTuple):
                 value_id = value.get("id") or value["name"]["value"]
                 for phrase in [value["name"]["value"], *value["name"].get("synonyms", [])]:
                     table.setdefault(normalise_phrase(phrase), value_id)
-        return cls(slot_types=slot_types, phrases=phrases)
+        finders = {
+            name: re.compile(
+                " (" + "|".join(re.escape(p) for p in sorted(table, key=len, reverse=True)) + ") "
+            )
+            for name, table in phrases.items()
+            if table
+        }
+        return cls(slot_types=slot_types, phrases=phrases, finders=finders)
+
+
+EMPTY = Vocabulary(slot_types={}, phrases={}, finders={})
+
+
+def model_locale(model_dir: Path, locale: str | None) -> str:
+    """The locale whose model serves ``locale``: its own, the nearest, or the default."""
+    custom = model_dir / "interactionModels" / "custom"
+    if not locale or not _LOCALE.fullmatch(locale):  # never a path from arbitrary text
+        return DEFAULT_LOCALE
+    for candidate in (locale, NEAREST_MODEL.get(locale)):
+        if candidate and (custom / f"{candidate}.json").is_file():
+            if candidate != locale:
+                _warn_once(locale, candidate)
+            return candidate
+    _warn_once(locale, DEFAULT_LOCALE)
+    return DEFAULT_LOCALE
+
+
+@lru_cache(maxsize=32)
+def _warn_once(locale: str, chosen: str) -> None:
+    logger.warning(
+        "no interaction model for this locale; using the nearest",
+        extra={"locale": locale, "status": chosen},
+    )
 
 
 def model_path(model_dir: Path, locale: str | None) -> Path:
-    """The locale's interaction model, or the default locale's where it has none."""
-    custom = model_dir / "interactionModels" / "custom"
-    if locale and _LOCALE.fullmatch(locale):  # never a path built from arbitrary request text
-        candidate = custom / f"{locale}.json"
-        if candidate.is_file():
-            return candidate
-    return custom / f"{DEFAULT_LOCALE}.json"
+    """The interaction model that serves ``locale``."""
+    chosen = model_locale(model_dir, locale)
+    return model_dir / "interactionModels" / "custom" / f"{chosen}.json"
 
 
 def vocabulary_for(model_dir: Path, locale: str | None) -> Vocabulary:
-    """The vocabulary of the locale's interaction model (the default locale's if it has none)."""
+    """The vocabulary of the model that serves ``locale``."""
     return load_vocabulary(model_path(model_dir, locale))
 
 
@@ -91,4 +136,4 @@ def load_vocabulary(path: Path) -> Vocabulary:
         return Vocabulary.from_model(json.loads(path.read_text(encoding="utf-8")))
     except (OSError, ValueError, KeyError, TypeError) as error:
         logger.error("interaction model unreadable: %s (%s)", path.name, type(error).__name__)
-        return Vocabulary(slot_types={}, phrases={})
+        return EMPTY

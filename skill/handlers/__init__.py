@@ -1,4 +1,4 @@
-"""Every request handler, in the order the SDK tries them: specific first, catch-alls last."""
+"""Every request handler, in the order the SDK tries them: safety first, catch-alls last."""
 
 from __future__ import annotations
 
@@ -6,11 +6,9 @@ from pathlib import Path
 
 from ask_sdk_core.dispatch_components import AbstractRequestHandler
 
-from skill.handlers.clinic import ClinicHandler
 from skill.handlers.dialog import (
     FallbackHandler,
     GoodbyeHandler,
-    HelpHandler,
     HomeHandler,
     LaunchHandler,
     MoreHandler,
@@ -18,7 +16,6 @@ from skill.handlers.dialog import (
     RepeatHandler,
     YesHandler,
 )
-from skill.handlers.emergency import EmergencyCheckHandler, RedFlagHandler
 from skill.handlers.lifecycle import (
     CanFulfillHandler,
     ExceptionEncounteredHandler,
@@ -27,13 +24,33 @@ from skill.handlers.lifecycle import (
     UnknownRequestHandler,
 )
 from skill.handlers.preferences import voice_handlers
+from skill.handlers.safety import (
+    AMBULANCE_INTENT,
+    CRISIS_INTENT,
+    EMERGENCY_CHECK_INTENT,
+    POISONING_INTENT,
+    RED_FLAG_INTENT,
+    STATEMENT_INTENT,
+    EmergencyCheckHandler,
+    SafetyHandler,
+)
+from skill.handlers.statement import StatementHandler
 from skill.handlers.topics import TopicHandler
 
 #: Custom intents answered by a dedicated handler rather than by a content topic.
 SPECIAL_INTENTS = frozenset(
-    {"RedFlagIntent", "EmergencyCheckIntent", "ClinicIntent", "WhisperIntent", "NormalVoiceIntent"}
+    {
+        CRISIS_INTENT,
+        POISONING_INTENT,
+        AMBULANCE_INTENT,
+        RED_FLAG_INTENT,
+        STATEMENT_INTENT,
+        EMERGENCY_CHECK_INTENT,
+        "WhisperIntent",
+        "NormalVoiceIntent",
+    }
 )
-#: The built-in intents this skill handles.
+#: The built-in intents this skill handles (Help is a content topic).
 BUILT_IN_INTENTS = frozenset(
     {
         "AMAZON.HelpIntent",
@@ -52,19 +69,18 @@ BUILT_IN_INTENTS = frozenset(
 
 
 def request_handlers(model_dir: Path) -> list[AbstractRequestHandler]:
-    """All handlers, emergency first so that nothing can shadow a red flag."""
+    """All handlers; safety first, so that no topic can answer words that mean danger."""
     return [
-        RedFlagHandler(model_dir),
+        SafetyHandler(),
         EmergencyCheckHandler(),
         LaunchHandler(),
-        ClinicHandler(),
         *voice_handlers(),
+        StatementHandler(model_dir),
         TopicHandler(model_dir),
         YesHandler(),
         NoHandler(),
         MoreHandler(),
         RepeatHandler(),
-        HelpHandler(),
         HomeHandler(),
         GoodbyeHandler(),
         FallbackHandler(),

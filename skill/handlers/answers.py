@@ -1,7 +1,7 @@
-"""Replies built from content: topic answers, their "more" parts, and the menus.
+"""Replies built from content: topic answers, their "more" parts, safety answers, menus.
 
 Handlers share these so that a topic sounds the same whether it was asked for directly,
-reached with "yes", "more" or "next", or offered after the emergency questions.
+reached with "yes", "more" or "next", or routed from something the person said.
 """
 
 from __future__ import annotations
@@ -10,15 +10,12 @@ from skill.content import Answer, Content, Topic
 from skill.conversation import Pending, Reply, TopicPosition, answer_card
 from skill.speech import echo, fill
 
-CLINIC_TOPIC = "clinic"
 SELF_CARE_TOPIC = "self_care"
 DISCLAIMER_TOPIC = "disclaimer"
 
 
 def find_answer(content: Content, position: TopicPosition) -> Answer | None:
     """The answer a topic position points at, or None if the content no longer has it."""
-    if position.topic == CLINIC_TOPIC:
-        return content.clinic.answer
     topic = content.topics.get(position.topic)
     if topic is None:
         return None
@@ -30,11 +27,11 @@ def _offer_or_close(content: Content, answer: Answer, next_index: int) -> tuple[
     if next_index < len(answer.parts):
         return (
             content.messages["offer_more"],
-            fill(content.messages["offer_more_reprompt"], {"title": answer.title}),
+            fill(content.messages["offer_more_reprompt"], {"name": answer.name}),
             True,
         )
     return (
-        fill(content.messages["topic_done"], {"title": answer.title}),
+        fill(content.messages["topic_done"], {"name": answer.name}),
         content.messages["reprompt"],
         False,
     )
@@ -53,7 +50,7 @@ def answer_part(content: Content, position: TopicPosition) -> tuple[Reply, Topic
     reply = Reply(
         speech=(answer.parts[index], closing),
         reprompt=reprompt,
-        card=answer_card(content, answer, with_phone=position.topic == CLINIC_TOPIC),
+        card=answer_card(content, answer),
         pending=Pending.MORE if offers_more else None,
         screen_title=answer.title,
     )
@@ -86,6 +83,19 @@ def unknown_item_reply(content: Content, topic: Topic, spoken: str) -> tuple[Rep
         screen_title=answer.title,
     )
     return reply, TopicPosition(topic=topic.key, item=None, next_part=1)
+
+
+def safety_reply(content: Content, key: str, *, pending: Pending | None = None) -> Reply:
+    """A safety answer: never whispered; without a reprompt, it ends the session."""
+    answer = content.safety[key]
+    return Reply(
+        speech=(answer.first,),
+        reprompt=answer.reprompt,
+        card=answer_card(content, answer),
+        urgent=True,
+        pending=pending,
+        screen_title=answer.title,
+    )
 
 
 def menu_reply(content: Content, *, returning: bool) -> Reply:

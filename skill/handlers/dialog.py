@@ -29,8 +29,9 @@ from skill.handlers.answers import (
     first_answer,
     menu_reply,
     message_reply,
+    safety_reply,
 )
-from skill.handlers.emergency import call_now_reply, red_flag_question, see_doctor_reply
+from skill.handlers.safety import emergency_check_reply
 
 
 def _intent_in(handler_input: HandlerInput, *names: str) -> bool:
@@ -72,14 +73,6 @@ class HomeHandler(AbstractRequestHandler):
 
     def handle(self, handler_input: HandlerInput) -> Response:
         return _welcome(handler_input)
-
-
-class HelpHandler(AbstractRequestHandler):
-    def can_handle(self, handler_input: HandlerInput) -> bool:
-        return _intent_in(handler_input, "AMAZON.HelpIntent")
-
-    def handle(self, handler_input: HandlerInput) -> Response:
-        return respond(handler_input, message_reply(content_of(handler_input), "help"))
 
 
 class GoodbyeHandler(AbstractRequestHandler):
@@ -127,7 +120,7 @@ class YesHandler(AbstractRequestHandler):
         content = content_of(handler_input)
         state = pending(handler_input)
         if state is Pending.EMERGENCY_CHECK:
-            return respond(handler_input, call_now_reply(content, content.emergency.confirmed))
+            return respond(handler_input, safety_reply(content, "emergency_confirmed"))
         if state is Pending.SELF_CARE:
             reply, position = first_answer(content, SELF_CARE_TOPIC)
             set_topic_position(handler_input, position)
@@ -156,7 +149,8 @@ class NoHandler(AbstractRequestHandler):
         content = content_of(handler_input)
         state = pending(handler_input)
         if state is Pending.EMERGENCY_CHECK:
-            return respond(handler_input, see_doctor_reply(content))
+            reply = safety_reply(content, "see_doctor_today", pending=Pending.SELF_CARE)
+            return respond(handler_input, reply._replace(urgent=False))
         if state is Pending.ANYTHING_ELSE:
             return respond(
                 handler_input, Reply(speech=(content.messages["goodbye"],), repeatable=False)
@@ -181,5 +175,5 @@ class FallbackHandler(AbstractRequestHandler):
     def handle(self, handler_input: HandlerInput) -> Response:
         content = content_of(handler_input)
         if pending(handler_input) is Pending.EMERGENCY_CHECK:
-            return respond(handler_input, red_flag_question(content))
+            return respond(handler_input, emergency_check_reply(handler_input))
         return respond(handler_input, message_reply(content, "fallback"))

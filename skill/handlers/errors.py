@@ -14,8 +14,8 @@ logger = logging.getLogger(__name__)
 
 #: Spoken only when even the content is unavailable (it failed to load or validate).
 LAST_RESORT_SSML = (
-    "<speak>Sorry, Migraine Helper isn't working right now. If this could be an emergency, "
-    "call your local emergency number now.</speak>"
+    "<speak>Sorry, Migraine Helper isn't working right now. If you think this could be an "
+    "emergency, call your local emergency number.</speak>"
 )
 
 

@@ -77,13 +77,15 @@ def _chat(args: argparse.Namespace, settings: Settings) -> int:
 def _check(args: argparse.Namespace, settings: Settings) -> int:
     from skill.tools.check import run_checks
 
-    problems = run_checks(settings)
-    if problems:
-        print(f"{len(problems)} problem(s):", file=sys.stderr)
-        for problem in problems:
+    report = run_checks(settings, strict=args.strict)
+    for warning in report.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
+    if report.problems:
+        print(f"{len(report.problems)} problem(s):", file=sys.stderr)
+        for problem in report.problems:
             print(f"- {problem}", file=sys.stderr)
         return 1
-    print("content, interaction models and speech: all checks passed")
+    print("content, triage rules, interaction models and speech: all checks passed")
     return 0
 
 
@@ -126,6 +128,11 @@ def build_parser() -> argparse.ArgumentParser:
         command.set_defaults(run=run)
 
     check = commands.add_parser("check", help="validate content, interaction models and SSML")
+    check.add_argument(
+        "--strict",
+        action="store_true",
+        help="also fail on an answer whose clinical review is out of date (release pipelines)",
+    )
     check.set_defaults(run=_check)
 
     preview = commands.add_parser(

@@ -24,8 +24,7 @@ from typing import Any
 
 from skill.content import Content, load_library
 from skill.conversation import Reply
-from skill.handlers.answers import first_answer, menu_reply
-from skill.handlers.emergency import call_now_reply, red_flag_question
+from skill.handlers.answers import first_answer, menu_reply, safety_reply
 from skill.screen import Screen, datasources, load_document, screen_for
 from skill.settings import DEFAULT_LOCALE, Settings
 
@@ -43,8 +42,8 @@ def preview_replies(content: Content) -> list[tuple[str, Reply]]:
     return [
         ("welcome", menu_reply(content, returning=False)),
         ("topic", first_answer(content, topic)[0]),
-        ("emergency_check", red_flag_question(content)),
-        ("emergency", call_now_reply(content, content.emergency.red_flag)),
+        ("emergency_check", safety_reply(content, "emergency_check")),
+        ("emergency", safety_reply(content, "call_now")),
     ]
 
 

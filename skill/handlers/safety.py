@@ -1,0 +1,139 @@
+"""Safety first: every word a request carries is triaged before any topic may answer it.
+
+This handler is tried before all others. It answers:
+
+* the safety intents, whose samples are statements of danger ("i want to die",
+  "i took too many pills", "call an ambulance");
+* any request whose words (a statement, a slot value, the words behind a red-flag slot)
+  triage as crisis, poisoning, call now or urgent;
+* single symptoms that can be harmless or serious ("my neck is stiff"), with a cautious
+  answer that says when to call the emergency number;
+* "is this an emergency?", and the yes-or-no question that follows it.
+
+Its answers are never whispered, and the skill says plainly that it cannot call anyone.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from ask_sdk_core.dispatch_components import AbstractRequestHandler
+from ask_sdk_core.handler_input import HandlerInput
+from ask_sdk_core.utils import is_intent_name
+from ask_sdk_model import IntentRequest, Response
+
+from skill.conversation import (
+    REQUEST_SAFETY,
+    REQUEST_TOPIC,
+    REQUEST_TRIAGE,
+    Pending,
+    Reply,
+    content_of,
+    respond,
+    set_topic_position,
+)
+from skill.handlers.answers import safety_reply
+from skill.triage import Level, Verdict
+
+CRISIS_INTENT = "CrisisIntent"
+POISONING_INTENT = "PoisoningIntent"
+AMBULANCE_INTENT = "AmbulanceIntent"
+RED_FLAG_INTENT = "RedFlagIntent"
+EMERGENCY_CHECK_INTENT = "EmergencyCheckIntent"
+STATEMENT_INTENT = "StatementIntent"
+
+#: Intents whose every sample is a statement of one danger: the verdict without words.
+INTENT_VERDICTS: Mapping[str, Verdict] = {
+    CRISIS_INTENT: Verdict(Level.CRISIS, "crisis_intent", "crisis"),
+    POISONING_INTENT: Verdict(Level.POISONING, "poisoning_intent", "poisoning"),
+    AMBULANCE_INTENT: Verdict(Level.CALL_NOW, "ambulance_intent", "ambulance"),
+    # "my face is drooping": a red-flag sample with no slot words to weigh
+    RED_FLAG_INTENT: Verdict(Level.CALL_NOW, "red_flag_intent", "call_now"),
+}
+EMERGENCY_CHECK_KEY = "emergency_check"
+
+
+def spoken_words(handler_input: HandlerInput) -> list[str]:
+    """Every slot value this request carries, as the person said it."""
+    request = handler_input.request_envelope.request
+    if not isinstance(request, IntentRequest) or request.intent is None:
+        return []
+    slots: Mapping[str, Any] = request.intent.slots or {}
+    return [
+        slot.value
+        for slot in slots.values()
+        if isinstance(getattr(slot, "value", None), str) and slot.value.strip()
+    ]
+
+
+def verdict_of(handler_input: HandlerInput) -> Verdict | None:
+    """The triage verdict on this request's words, computed once; None without words.
+
+    A safety intent with no words to weigh is its own verdict; with words ("i have
+    {redFlag}"), the words decide, so a stiff neck alone is not sent to the emergency room
+    and nausea is not called a red flag.
+    """
+    attributes = handler_input.attributes_manager.request_attributes
+    if REQUEST_TRIAGE in attributes:
+        cached: Verdict | None = attributes[REQUEST_TRIAGE]
+        return cached
+    request = handler_input.request_envelope.request
+    intent = getattr(getattr(request, "intent", None), "name", None)
+    words = spoken_words(handler_input)
+    verdict: Verdict | None = None
+    if words:
+        verdict = content_of(handler_input).triage.assess_all(words)
+        if intent == RED_FLAG_INTENT and not verdict.unsafe and not (verdict.answer or verdict.topic):
+            verdict = Verdict(Level.UNKNOWN, "red_flag_words", signals=verdict.signals)
+    elif isinstance(intent, str):
+        verdict = INTENT_VERDICTS.get(intent)
+    attributes[REQUEST_TRIAGE] = verdict
+    return verdict
+
+
+def _answers_first(verdict: Verdict | None) -> bool:
+    """Unsafe words, and cautionary single symptoms, are answered before any topic."""
+    return verdict is not None and (verdict.unsafe or verdict.answer is not None)
+
+
+class SafetyHandler(AbstractRequestHandler):
+    """Answers danger before anything else; see the module docstring."""
+
+    def can_handle(self, handler_input: HandlerInput) -> bool:
+        if not isinstance(handler_input.request_envelope.request, IntentRequest):
+            return False
+        verdict = verdict_of(handler_input)
+        if _answers_first(verdict):
+            return True
+        # words behind a red-flag slot that the rules do not recognise: ask, don't guess
+        return verdict is not None and verdict.rule == "red_flag_words"
+
+    def handle(self, handler_input: HandlerInput) -> Response:
+        verdict = verdict_of(handler_input)
+        set_topic_position(handler_input, None)
+        attributes = handler_input.attributes_manager.request_attributes
+        content = content_of(handler_input)
+        if verdict is None or verdict.answer is None or verdict.answer not in content.safety:
+            attributes[REQUEST_TOPIC] = EMERGENCY_CHECK_KEY
+            return respond(handler_input, emergency_check_reply(handler_input))
+        attributes[REQUEST_TOPIC] = verdict.answer
+        attributes[REQUEST_SAFETY] = verdict.level.value
+        return respond(handler_input, safety_reply(content, verdict.answer))
+
+
+def emergency_check_reply(handler_input: HandlerInput) -> Reply:
+    """ "Is this an emergency?": the number, the warning signs, then one yes-or-no question."""
+    return safety_reply(
+        content_of(handler_input), EMERGENCY_CHECK_KEY, pending=Pending.EMERGENCY_CHECK
+    )
+
+
+class EmergencyCheckHandler(AbstractRequestHandler):
+    def can_handle(self, handler_input: HandlerInput) -> bool:
+        return bool(is_intent_name(EMERGENCY_CHECK_INTENT)(handler_input))
+
+    def handle(self, handler_input: HandlerInput) -> Response:
+        set_topic_position(handler_input, None)
+        handler_input.attributes_manager.request_attributes[REQUEST_TOPIC] = EMERGENCY_CHECK_KEY
+        return respond(handler_input, emergency_check_reply(handler_input))
