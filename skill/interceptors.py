@@ -19,7 +19,9 @@ from ask_sdk_model import IntentRequest, LaunchRequest, Response
 from skill.content import ContentLibrary
 from skill.conversation import (
     REQUEST_CONTENT,
+    REQUEST_ITEM,
     REQUEST_PREFS_CHANGED,
+    REQUEST_SAFETY,
     REQUEST_TOPIC,
     SESSION_PREFS,
     Preferences,
@@ -109,6 +111,8 @@ class RequestLogger(AbstractResponseInterceptor):
                 "request_type": getattr(request, "object_type", None),
                 "intent": intent if isinstance(intent, str) else None,
                 "topic": request_attributes.get(REQUEST_TOPIC),
+                "item": request_attributes.get(REQUEST_ITEM),
+                "safety": request_attributes.get(REQUEST_SAFETY),
                 "locale": getattr(request, "locale", None),
                 "latency_ms": latency_ms,
                 "cold_start": _cold_start,

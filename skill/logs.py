@@ -19,6 +19,8 @@ ALLOWED_FIELDS = frozenset(
         "request_type",
         "intent",
         "topic",
+        "item",
+        "safety",
         "locale",
         "latency_ms",
         "cold_start",

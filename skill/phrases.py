@@ -79,9 +79,13 @@ def tokens(phrase: str) -> list[str]:
     return found
 
 
-def parse(phrase: str) -> Seq:
-    """The tree of ``phrase``; raises ``PhraseError`` if it is malformed or empty."""
-    reader = _Reader(tokens(phrase))
+def parse(phrase: str, *, normal_form: bool = True) -> Seq:
+    """The tree of ``phrase``; raises ``PhraseError`` if it is malformed or empty.
+
+    ``normal_form`` reads words as the triage does ("i'm" -> "i am", "fifty" -> "50");
+    the grammar keeps them as written, because Alexa's samples must be words as spoken.
+    """
+    reader = _Reader(tokens(phrase), normal_form=normal_form)
     tree = reader.sequence(closing=frozenset())
     if reader.position != len(reader.items):
         raise PhraseError(f"unexpected {reader.items[reader.position]!r}")
@@ -91,9 +95,10 @@ def parse(phrase: str) -> Seq:
 
 
 class _Reader:
-    def __init__(self, items: list[str]) -> None:
+    def __init__(self, items: list[str], *, normal_form: bool) -> None:
         self.items = items
         self.position = 0
+        self.normal_form = normal_form
 
     def peek(self) -> str | None:
         return self.items[self.position] if self.position < len(self.items) else None
@@ -118,7 +123,7 @@ class _Reader:
             elif token.startswith("~"):
                 nodes.append(Ref(token[1:]))
             else:
-                spelled = normalise(token).split()
+                spelled = normalise(token).split() if self.normal_form else [token.lower()]
                 if not spelled:
                     raise PhraseError(f"{token!r} is not a word; write optional words in [ ]")
                 nodes.extend(Word(word) for word in spelled)

@@ -30,6 +30,16 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )
 
 
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    """The phrasing and safety scores, per locale and per intent, after every run."""
+    from test_phrasings import REPORTS
+
+    if REPORTS:
+        terminalreporter.section("understood as people speak (virtual-alexa + Lambda entry)")
+        for report in REPORTS:
+            terminalreporter.write_line(report)
+
+
 EVENTS_DIR = Path(__file__).with_name("events")
 SHARED_ENVELOPES_DIR = PROJECT_DIR.parent / "shared" / "envelopes"
 

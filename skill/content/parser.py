@@ -203,9 +203,7 @@ class Parser:
                 self.fail(f"{path}.sources", f"{source!r} is not in sources.yaml")
         return tuple(str(source) for source in value)
 
-    def answer(
-        self, node: Mapping[str, Any], path: str, *, safety: bool = False
-    ) -> Answer:
+    def answer(self, node: Mapping[str, Any], path: str, *, safety: bool = False) -> Answer:
         title = self.text(node, "title", path)
         name = self.text(node, "name", path) if "name" in node or not safety else title.lower()
         written_on = self.date(node, "written_on", path) or dt.date.min
@@ -265,7 +263,7 @@ class Parser:
         if number is None and self.international and isinstance(spoken, str):
             number = ""  # international English names no number it cannot know
         elif not isinstance(number, str) or not _PHONE_CHARS.fullmatch(number.strip()):
-            self.fail(f"{path}.number", f"must be quoted digits like \"116 123\", found {number!r}")
+            self.fail(f"{path}.number", f'must be quoted digits like "116 123", found {number!r}')
             number = ""
         elif name == "emergency" and not re.fullmatch(r"\d{3}", number.strip()):
             self.fail(f"{path}.number", "an emergency number is three digits")
@@ -374,7 +372,9 @@ class Parser:
 
         skill_name = self.text(document, "skill_name", "")
         country = document.get("country")
-        if country is not None and not (isinstance(country, str) and re.fullmatch("[A-Z]{2}", country)):
+        if country is not None and not (
+            isinstance(country, str) and re.fullmatch("[A-Z]{2}", country)
+        ):
             self.fail("country", "must be a two-letter country code such as GB")
             country = None
         if self.triage_node is None:

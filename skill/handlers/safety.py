@@ -84,7 +84,11 @@ def verdict_of(handler_input: HandlerInput) -> Verdict | None:
     verdict: Verdict | None = None
     if words:
         verdict = content_of(handler_input).triage.assess_all(words)
-        if intent == RED_FLAG_INTENT and not verdict.unsafe and not (verdict.answer or verdict.topic):
+        if (
+            intent == RED_FLAG_INTENT
+            and not verdict.unsafe
+            and not (verdict.answer or verdict.topic)
+        ):
             verdict = Verdict(Level.UNKNOWN, "red_flag_words", signals=verdict.signals)
     elif isinstance(intent, str):
         verdict = INTENT_VERDICTS.get(intent)

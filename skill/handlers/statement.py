@@ -80,4 +80,3 @@ class StatementHandler(AbstractRequestHandler):
 
 def not_understood(content: Content) -> Reply:
     return message_reply(content, "not_understood")
-

@@ -41,10 +41,24 @@ _SAMPLE_CHARS = re.compile(r"^[a-z' .{}A-Z]+$")
 _AMAZON_NS = "{http://amazon.com/ssml}"
 _HOURS = re.compile(r"[A-Za-z0-9 ,.']+")
 #: What each safety answer must say, and where.
-EMERGENCY_FIRST = ("call_now", "call_now_crisis", "ambulance", "emergency_question",
-                   "emergency_confirmed", "poisoning", "poisoning_crisis")
-CANNOT_CALL = ("call_now", "call_now_crisis", "ambulance", "emergency_question",
-               "emergency_confirmed", "poisoning", "poisoning_crisis")
+EMERGENCY_FIRST = (
+    "call_now",
+    "call_now_crisis",
+    "ambulance",
+    "emergency_question",
+    "emergency_confirmed",
+    "poisoning",
+    "poisoning_crisis",
+)
+CANNOT_CALL = (
+    "call_now",
+    "call_now_crisis",
+    "ambulance",
+    "emergency_question",
+    "emergency_confirmed",
+    "poisoning",
+    "poisoning_crisis",
+)
 ENDS_WITH_EMERGENCY = ("fallback", "not_understood", "error")
 #: Said only after the person has just heard the number and the warning signs.
 AFTER_THE_NUMBER = frozenset({"see_doctor_today"})
@@ -71,7 +85,10 @@ def run_checks(settings: Settings, *, strict: bool = False, today: dt.date | Non
             problems.plain(f"content: {COMPILED_NAME} is older than the YAML; rebuild or delete it")
     locales = library.locales
     numbers = frozenset(
-        line.number for content in locales.values() for line in content.lines.values() if line.number
+        line.number
+        for content in locales.values()
+        for line in content.lines.values()
+        if line.number
     )
     for locale, content in locales.items():
         for path, problem in locale_problems(content, numbers):
@@ -164,14 +181,20 @@ def safety_problems(content: Content) -> Iterator[tuple[str, str]]:
         if "poison" in content.lines:
             for key in ("poisoning",):
                 if key in safety and "{poison_number}" not in _first_sentence(safety[key].first):
-                    yield f"safety.{key}.first", (
-                        "this locale has a poison line: give {poison_number} in the first sentence"
+                    yield (
+                        f"safety.{key}.first",
+                        (
+                            "this locale has a poison line: give {poison_number} in the first sentence"
+                        ),
                     )
     for key in ENDS_WITH_EMERGENCY:
         if "{emergency_number}" not in _last_sentence(content.messages[key]):
-            yield f"messages.{key}", (
-                "must end with what to do in an emergency: "
-                "'If you think this could be an emergency, call {emergency_number}.'"
+            yield (
+                f"messages.{key}",
+                (
+                    "must end with what to do in an emergency: "
+                    "'If you think this could be an emergency, call {emergency_number}.'"
+                ),
             )
 
 
@@ -204,11 +227,17 @@ def check_clinic(library: ContentLibrary) -> tuple[list[str], list[str]]:
     for locale, content in library.locales.items():
         clinic = content.clinic
         raw = str(library.clinic_for(locale).get("phone", ""))
-        key = "phone" if raw == str(library.clinic_for("en").get("phone", "")) else f"locales.{locale}.phone"
+        key = (
+            "phone"
+            if raw == str(library.clinic_for("en").get("phone", ""))
+            else f"locales.{locale}.phone"
+        )
         if content.country is not None:
             problems.extend(f"{key}: {p}" for p in phone_problems(raw, content.country))
         if is_fictional(raw):
-            warnings.append(f"{key}: {raw} is a fictional example number; replace it before publishing")
+            warnings.append(
+                f"{key}: {raw} is a fictional example number; replace it before publishing"
+            )
         for key, url in (("website", clinic.website), ("booking", clinic.booking)):
             if url is not None and not url.startswith("https://"):
                 problems.append(f"{key}: {url!r} must be an https:// address")
@@ -236,7 +265,9 @@ def review_warnings(
                 stale += 1
                 line = f"{answer.key}: review was due on {answer.review.next_review}"
                 if strict:
-                    problems.add(locale, answer.key, f"review was due on {answer.review.next_review}")
+                    problems.add(
+                        locale, answer.key, f"review was due on {answer.review.next_review}"
+                    )
                 else:
                     stale_lines.append(f"content ({locale}): {line}")
     warnings = stale_lines
@@ -311,7 +342,9 @@ def check_model(model: Mapping[str, Any], content: Content) -> list[str]:
         slots = {slot["name"]: slot["type"] for slot in intents[topic.intent].get("slots", [])}
         type_name = slots.get(topic.slot)
         if type_name is None:
-            problems.append(f"intent {topic.intent} has no slot '{topic.slot}' (topics.{topic.key})")
+            problems.append(
+                f"intent {topic.intent} has no slot '{topic.slot}' (topics.{topic.key})"
+            )
             continue
         ids = {value.get("id") for value in types.get(type_name, {}).get("values", [])}
         for missing in sorted(set(topic.items) - ids):
@@ -386,7 +419,9 @@ def sample_conflicts(
     ]
 
 
-def _fill(sample: str, slot_types: Mapping[str, str], values: Mapping[str, list[str]]) -> Iterator[str]:
+def _fill(
+    sample: str, slot_types: Mapping[str, str], values: Mapping[str, list[str]]
+) -> Iterator[str]:
     match = re.search(r"\{(\w+)\}", sample)
     if match is None:
         yield sample
@@ -395,7 +430,9 @@ def _fill(sample: str, slot_types: Mapping[str, str], values: Mapping[str, list[
     if type_name.startswith("AMAZON.") or type_name not in values:
         return
     for value in values[type_name]:
-        yield from _fill(sample[: match.start()] + value + sample[match.end() :], slot_types, values)
+        yield from _fill(
+            sample[: match.start()] + value + sample[match.end() :], slot_types, values
+        )
 
 
 def unsafe_samples(intents: Mapping[str, Mapping[str, Any]], content: Content) -> list[str]:

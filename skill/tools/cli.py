@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 import logging
 import sys
 from collections.abc import Sequence
@@ -89,6 +90,21 @@ def _check(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def _model(args: argparse.Namespace, settings: Settings) -> int:
+    from skill.tools.grammar import GrammarError, write_models
+
+    try:
+        written = write_models(settings.model_dir)
+    except GrammarError as error:
+        print(error, file=sys.stderr)
+        return 1
+    for path in written:
+        model = json.loads(path.read_text(encoding="utf-8"))["interactionModel"]["languageModel"]
+        samples = sum(len(intent.get("samples", [])) for intent in model["intents"])
+        print(f"{path}: {samples} samples, {path.stat().st_size:,} bytes")
+    return 0
+
+
 def _preview(args: argparse.Namespace, settings: Settings) -> int:
     from skill.tools.preview import write_preview
 
@@ -134,6 +150,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="also fail on an answer whose clinical review is out of date (release pipelines)",
     )
     check.set_defaults(run=_check)
+
+    model = commands.add_parser(
+        "model", help="expand interaction_model/grammar/ into the committed ASK models"
+    )
+    model.set_defaults(run=_model)
 
     preview = commands.add_parser(
         "preview", help="write the Echo Show screen as HTML and APL authoring-tool JSON"

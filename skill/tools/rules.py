@@ -133,6 +133,9 @@ def locale_problems(content: Content, numbers: frozenset[str]) -> Iterator[tuple
     for key, text in sorted(content.messages.items()):
         rendered = spoken(content, text)
         if word_count(rendered) > MESSAGE_MAX_WORDS:
-            yield f"messages.{key}", f"{word_count(rendered)} spoken words; at most {MESSAGE_MAX_WORDS}"
+            yield (
+                f"messages.{key}",
+                f"{word_count(rendered)} spoken words; at most {MESSAGE_MAX_WORDS}",
+            )
         for problem in (*text_problems(rendered), *literal_numbers(text, numbers)):
             yield f"messages.{key}", problem

@@ -1,0 +1,258 @@
+"""The emulator harness: virtual-alexa resolving phrasings, the Lambda entry answering them.
+
+``LambdaBridge`` serves ``skill.app.handle_event`` (the Lambda handler's one line of logic)
+on loopback for virtual-alexa to post to, and keeps the log line of every request it
+answers: the topic, item and safety level, which is how a score knows what a person heard.
+``score`` compares each phrasing's expected intent (and slot value) with what the emulator
+understood and what the skill answered.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import shutil
+import subprocess
+import threading
+from collections import Counter, defaultdict
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+from ask_sdk_core.skill import CustomSkill
+
+from skill.app import handle_event
+from skill.content import Content
+from skill.settings import PROJECT_DIR, Settings
+from skill.speech import ssml_to_text
+
+SCRIPT = PROJECT_DIR / "tests" / "support" / "emulator.js"
+PHRASINGS_DIR = PROJECT_DIR / "tests" / "phrasings"
+SAFETY_DIR = PROJECT_DIR / "tests" / "safety"
+#: Built-in intents that answer the same way, so either counts as understood.
+SAME_OUTCOME = (
+    frozenset({"AMAZON.StopIntent", "AMAZON.CancelIntent"}),
+    frozenset({"AMAZON.MoreIntent", "AMAZON.NextIntent"}),
+    frozenset({"AMAZON.NavigateHomeIntent", "AMAZON.StartOverIntent"}),
+)
+
+
+def model_path(locale: str) -> Path:
+    return PROJECT_DIR / "interaction_model" / "interactionModels" / "custom" / f"{locale}.json"
+
+
+class _Records(logging.Handler):
+    """Keeps the fields of the "request handled" line written while answering a request."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.INFO)
+        self.current = threading.local()
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if record.getMessage() == "request handled":
+            self.current.line = {k: record.__dict__.get(k) for k in ("topic", "item", "safety")}
+
+
+@contextmanager
+def lambda_bridge(skill: CustomSkill, settings: Settings) -> Iterator[str]:
+    """A loopback URL answering through the Lambda entry.
+
+    Each response carries, beside the envelope, ``_record``: what the skill's own log line
+    said about it (topic, item, safety level), so a score can tell what a person heard.
+    """
+    records = _Records()
+    logger = logging.getLogger("skill.interceptors")
+    previous = logger.level
+    logger.addHandler(records)
+    logger.setLevel(logging.INFO)
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:  # noqa: N802 (http.server's name)
+            length = int(self.headers.get("Content-Length", 0))
+            event = json.loads(self.rfile.read(length))
+            records.current.line = None
+            envelope = handle_event(event, None, skill=skill, settings=settings)
+            body = json.dumps({**envelope, "_record": records.current.line}).encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/"
+    finally:
+        server.shutdown()
+        server.server_close()
+        logger.removeHandler(records)
+        logger.setLevel(previous)
+
+
+def emulate(
+    url: str, conversations: Sequence[Sequence[str]], *, locale: str = "en-US"
+) -> list[list[dict[str, Any]]]:
+    """Each conversation's turns as virtual-alexa resolved and the skill answered them."""
+    node = shutil.which("node")
+    assert node is not None, "node is needed: run `make setup`"
+    completed = subprocess.run(
+        [node, str(SCRIPT)],
+        input=json.dumps(
+            {
+                "url": url,
+                "model": str(model_path(locale)),
+                "locale": locale,
+                "conversations": [list(c) for c in conversations],
+            }
+        ),
+        capture_output=True,
+        text=True,
+        cwd=PROJECT_DIR,
+        check=True,
+        timeout=600,
+    )
+    results: list[list[dict[str, Any]]] = json.loads(completed.stdout)
+    for turns in results:
+        for turn in turns:
+            assert "error" not in turn, turn
+            turn["text"] = ssml_to_text(turn["ssml"]) if turn["ssml"] else ""
+    return results
+
+
+# --------------------------------------------------------------------------- scoring
+
+
+@dataclass(frozen=True)
+class Phrasing:
+    """One line of a phrasing file (NLU.DevOps generic utterances) or a safety file."""
+
+    text: str
+    intent: str | None = None  # expected intent (phrasing sets)
+    slot: str | None = None
+    value: str | None = None  # expected slot value id
+    safety: str | None = None  # expected triage class (safety sets)
+    conditional: bool = False
+
+
+def load_phrasings(path: Path) -> list[Phrasing]:
+    """A phrasing set: ``[{"text", "intent", "entities": [{"entity", "entityValue"}]}]``."""
+    found = []
+    for entry in json.loads(path.read_text(encoding="utf-8")):
+        entities = entry.get("entities") or [{}]
+        found.append(
+            Phrasing(
+                text=entry["text"],
+                intent=entry["intent"],
+                slot=entities[0].get("entity"),
+                value=entities[0].get("entityValue"),
+            )
+        )
+    return found
+
+
+def load_safety(path: Path) -> list[Phrasing]:
+    """A safety set: ``[{"text", "class", "conditional"?}]``."""
+    return [
+        Phrasing(text=e["text"], safety=e["class"], conditional=e.get("conditional") is True)
+        for e in json.loads(path.read_text(encoding="utf-8"))
+    ]
+
+
+@dataclass
+class Score:
+    """Per-group results: how many understood, and what each miss became."""
+
+    totals: Counter[str] = field(default_factory=Counter)
+    understood: Counter[str] = field(default_factory=Counter)
+    misses: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
+
+    def add(self, group: str, ok: bool, miss: str) -> None:
+        self.totals[group] += 1
+        if ok:
+            self.understood[group] += 1
+        else:
+            self.misses[group].append(miss)
+
+    @property
+    def accuracy(self) -> float:
+        total = sum(self.totals.values())
+        return sum(self.understood.values()) / total if total else 1.0
+
+    def of(self, group: str) -> float:
+        return self.understood[group] / self.totals[group] if self.totals[group] else 1.0
+
+    def report(self, title: str) -> str:
+        total = sum(self.totals.values())
+        lines = [
+            f"{title}: {sum(self.understood.values())}/{total} understood ({self.accuracy:.1%})"
+        ]
+        for group in sorted(self.totals):
+            lines.append(
+                f"  {group:32} {self.understood[group]:4}/{self.totals[group]:<4} {self.of(group):6.1%}"
+            )
+            for miss in self.misses.get(group, [])[:12]:
+                lines.append(f"      miss: {miss}")
+            if len(self.misses.get(group, [])) > 12:
+                lines.append(f"      ... and {len(self.misses[group]) - 12} more")
+        return "\n".join(lines)
+
+
+def understood(
+    phrasing: Phrasing, turn: Mapping[str, Any], record: Mapping[str, Any], content: Content
+) -> bool:
+    """Did the person get what they asked for?"""
+    if phrasing.safety is not None:
+        level = record.get("safety")
+        if phrasing.safety == "ordinary":
+            caution = str(record.get("topic") or "").startswith("caution_")
+            return level is None and (caution or not phrasing.conditional)
+        return level == phrasing.safety
+    intent = str(turn["intent"])
+    expected = str(phrasing.intent)
+    slot = (turn.get("slots") or {}).get(phrasing.slot or "", {}) if phrasing.slot else {}
+    if intent == expected and (phrasing.value is None or slot.get("id") == phrasing.value):
+        return True
+    if any(intent in same and expected in same for same in SAME_OUTCOME):
+        return True
+    topic = content.topic_for_intent(expected)  # routed there from a statement, say
+    return (
+        topic is not None
+        and record.get("topic") == topic.key
+        and (phrasing.value is None or record.get("item") == phrasing.value)
+    )
+
+
+def describe(turn: Mapping[str, Any], record: Mapping[str, Any]) -> str:
+    slots = ",".join(
+        f"{k}={v.get('id') or v.get('value')}" for k, v in (turn.get("slots") or {}).items()
+    )
+    answered = record.get("safety") or record.get("topic") or "-"
+    return f"{turn['utterance']!r} -> {turn['intent']}{'(' + slots + ')' if slots else ''} answered {answered}"
+
+
+def score(
+    url: str, phrasings: Sequence[Phrasing], content: Content, *, locale: str, by: str = "intent"
+) -> Score:
+    """Every phrasing through the emulator and the skill, grouped by intent or safety class.
+
+    The phrasings share one emulated session (building the emulator's matcher once per
+    locale); what the emulator understands does not depend on what was said before, and
+    triage, topics and statements are answered the same in any state.
+    """
+    [turns] = emulate(url, [[p.text for p in phrasings]], locale=locale)
+    result = Score()
+    for phrasing, turn in zip(phrasings, turns, strict=True):
+        record = turn.get("record") or {}
+        group = phrasing.safety if by == "safety" else str(phrasing.intent)
+        if phrasing.safety is not None and phrasing.conditional:
+            group = "ordinary (conditional)"
+        result.add(group, understood(phrasing, turn, record, content), describe(turn, record))
+    return result
