@@ -123,6 +123,10 @@ class Conversation:
         return speech_of(self.last)
 
     @property
+    def last_speech(self) -> str:
+        return speech_of(self.last)
+
+    @property
     def ended(self) -> bool:
         return bool(self.last["response"].get("shouldEndSession"))
 

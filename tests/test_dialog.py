@@ -64,11 +64,14 @@ def test_repeat_before_anything_was_said(
     assert not conversation.ended
 
 
-def test_help_lists_what_to_ask(conversation: Conversation) -> None:
+def test_help_leads_with_what_matters_and_offers_the_rest(conversation: Conversation) -> None:
     heard = conversation.say("AMAZON.HelpIntent")
-    for topic in ("triggers", "symptoms", "ketamine", "emergency"):
+    for topic in ("triggers", "symptoms", "treatments", "emergency", "not medical advice"):
         assert topic in heard.lower()
-    assert not conversation.ended
+    assert "ketamine" not in heard.lower()  # the clinic's treatment is not the headline
+    assert len(heard.split()) <= 40 and not conversation.ended
+    more = conversation.say("AMAZON.YesIntent")
+    assert "ketamine" in more.lower() and "clinic" in more.lower()
 
 
 def test_stop_and_cancel_end_the_session(invoke: Invoke, library: ContentLibrary) -> None:

@@ -223,7 +223,9 @@ def test_every_log_line_is_json_with_the_fields_operators_need(conversation_logs
     topics = [line.get("topic") for line in handled]
     assert topics[1:4] == ["triggers", "triggers", "triggers"]
     assert topics[5] == "symptoms"
-    assert topics[6] == "red_flag"
+    assert topics[6] == "call_now"
+    safety = [line.get("safety") for line in handled]
+    assert safety == [None] * 6 + ["call_now", None]
     assert topics[0] is None and topics[4] is None
     ended = [line for line in documents if line["message"] == "session ended"]
     assert len(ended) == 1 and ended[0]["reason"] == "USER_INITIATED"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from skill.content import ContentLibrary
+from skill.content import ContentLibrary, content_texts
 from skill.speech import MAX_SSML_CHARS, Voice, echo, render_ssml, ssml_to_text
 from support.ssml import validate_ssml
 
@@ -26,7 +26,7 @@ def test_voices(library: ContentLibrary) -> None:
     assert gentle == '<speak><prosody rate="90%" volume="soft">Hello.</prosody></speak>'
     assert '<amazon:effect name="whispered">' in whisper
     assert "whispered" not in urgent and "soft" not in urgent
-    assert "Call 911 now." in urgent
+    assert 'Call <say-as interpret-as="digits">911</say-as> now.' in urgent
 
 
 def test_placeholders_become_speech(library: ContentLibrary) -> None:
@@ -37,8 +37,16 @@ def test_placeholders_become_speech(library: ContentLibrary) -> None:
         voice=Voice.GENTLE,
         urgent=False,
     )
-    assert '<say-as interpret-as="telephone">' in ssml
-    assert "call 999." in ssml
+    # an international number is read with its "plus", each group digit by digit
+    assert 'Ring plus <say-as interpret-as="digits">1</say-as>, ' in ssml
+    assert '<say-as interpret-as="digits">0142</say-as>;' in ssml
+    assert 'call <say-as interpret-as="digits">999</say-as>.' in ssml
+
+
+def test_a_value_ending_in_a_full_stop_does_not_double_it(library: ContentLibrary) -> None:
+    content = library.for_locale("en-US")
+    ssml = render_ssml(("They're open {clinic_hours}.",), content, voice=Voice.GENTLE, urgent=False)
+    assert ssml_to_text(ssml) == "They're open Monday to Friday, 8 a.m. to 5 p.m."
 
 
 def test_over_long_speech_is_refused(library: ContentLibrary) -> None:
@@ -56,7 +64,7 @@ def test_every_text_in_every_voice_is_valid_alexa_ssml(library: ContentLibrary) 
     """ssml-check-core (npm) validates every answer, message and card-free text as Alexa would."""
     documents: list[tuple[str, str]] = []
     for locale, content in library.locales.items():
-        for path, text in content.texts():
+        for path, text in content_texts(content):
             for voice in Voice:
                 for urgent in (False, True):
                     ssml = render_ssml(

@@ -5,8 +5,9 @@ from __future__ import annotations
 import pytest
 
 from conftest import Conversation, speech_of
-from skill.content import FIRST_ANSWER_MAX_WORDS, ContentLibrary, word_count
+from skill.content import ContentLibrary
 from skill.speech import plain
+from skill.tools.rules import spoken
 
 
 def _topic_cases(library: ContentLibrary) -> list[tuple[str, str]]:
@@ -20,21 +21,12 @@ def test_every_topic_is_answered_with_its_first_part(
     content = library.for_locale("en-US")
     for topic in content.topics.values():
         heard = conversation.say(topic.intent)
-        assert heard.startswith(plain(topic.answer.first, content)), topic.key
+        assert heard.startswith(spoken(content, topic.answer.first)), topic.key
         assert heard.endswith(content.messages["offer_more"]), topic.key
         assert not conversation.ended
         assert conversation.reprompt, topic.key
         card = conversation.last["response"]["card"]
         assert "Sources:" in card["content"]
-
-
-def test_first_answers_are_at_most_forty_words(library: ContentLibrary) -> None:
-    for content in library.locales.values():
-        answers = [topic.answer for topic in content.topics.values()]
-        answers += [item for topic in content.topics.values() for item in topic.items.values()]
-        answers.append(content.clinic.answer)
-        for answer in answers:
-            assert word_count(plain(answer.first, content)) <= FIRST_ANSWER_MAX_WORDS, answer.key
 
 
 @pytest.mark.parametrize(
@@ -49,7 +41,7 @@ def test_every_item_answers_through_entity_resolution(
 ) -> None:
     content = library.for_locale("en-US")
     for item in content.topics[topic_key].items.values():
-        heard = conversation.say(intent, **{slot_name: (item.title, item.key)})
+        heard = conversation.say(intent, **{slot_name: (item.name, item.key.rpartition(".")[2])})
         assert heard.startswith(plain(item.first, content)), item.key
 
 
@@ -96,10 +88,16 @@ def test_more_walks_through_every_part_then_wraps_up(
 
 def test_clinic_details_are_spoken_and_on_the_card(conversation: Conversation) -> None:
     heard = conversation.say("ClinicIntent")
-    assert "555" in heard or "Example" in heard
-    card = conversation.last["response"]["card"]["content"]
-    assert "(555) 010-0142" in card
-    assert 'interpret-as="telephone"' in conversation.last["response"]["outputSpeech"]["ssml"]
+    assert "Example Headache and Infusion Clinic" in heard and "212, 555, 0142" in heard
+    assert "5 p.m.." not in heard
+    card = conversation.last["response"]["card"]
+    assert card["title"] == "Contact the clinic"
+    assert "Phone: (212) 555-0142\nHours: Monday to Friday" in card["content"]  # its own lines
+    assert card["content"].count("call 911") == 1  # said once, not repeated by the card footer
+    ssml = conversation.last["response"]["outputSpeech"]["ssml"]
+    assert '<say-as interpret-as="digits">212</say-as>' in ssml
+    reprompt = conversation.last["response"]["reprompt"]["outputSpeech"]["ssml"]
+    assert "how to reach the clinic" in reprompt and "Contact the clinic" not in reprompt
 
 
 def test_ketamine_answers_are_honest(library: ContentLibrary) -> None:

@@ -52,8 +52,9 @@ class ContentError(ValueError):
 class ContentLibrary:
     """Every locale's content, parsed on first use."""
 
-    def __init__(self, documents: Mapping[str, dict[str, Any]]) -> None:
+    def __init__(self, documents: Mapping[str, dict[str, Any]], *, precise: bool = False) -> None:
         self._documents = documents
+        self._precise_parse = precise  # track each key's file: needed for the review rule
         self._parsed: dict[str, Content] = {}
         self._precise: dict[str, Merged] = {}  # merged with origins, for the tools
         self._warned: set[str] = set()
@@ -69,7 +70,7 @@ class ContentLibrary:
         """One locale's content; raises ``ContentError`` if it is broken."""
         parsed = self._parsed.get(locale)
         if parsed is None:
-            parsed = self._parsed[locale] = self._parse(locale)
+            parsed = self._parsed[locale] = self._parse(locale, precise=self._precise_parse)
         return parsed
 
     def _parse(self, locale: str, *, precise: bool = False) -> Content:
@@ -175,7 +176,7 @@ def load_library(content_dir: Path, *, validate_all: bool = True) -> ContentLibr
 
 def library_from(documents: Documents, *, validate_all: bool) -> ContentLibrary:
     problems = list(documents.problems)
-    library = ContentLibrary(documents.by_name)
+    library = ContentLibrary(documents.by_name, precise=validate_all)
     if DEFAULT_LOCALE not in library.available:
         problems.append(f"{DEFAULT_LOCALE}.yaml: missing; it is the fallback for every request")
     if problems and not validate_all:

@@ -185,11 +185,13 @@ class Parser:
         keys = tuple(path.split("."))
         reviewed_in = self.merged.origin((*keys, "review"), self.origin)
         for field in ("first", "more", "card", "name", "title"):
-            if field in node and self.merged.origin((*keys, field), reviewed_in) != reviewed_in:
+            written_in = self.merged.origin((*keys, field), reviewed_in)
+            if field in node and written_in != reviewed_in:
                 self.fail(
                     f"{path}.review",
                     f"the review in {reviewed_in} is not of this locale's {field}; "
                     "give this locale its own review (or `review: pending`)",
+                    file=written_in,
                 )
                 return
 

@@ -31,10 +31,13 @@ from skill.content import (
 from skill.handlers import BUILT_IN_INTENTS, SPECIAL_INTENTS
 from skill.settings import DEFAULT_LOCALE, Settings
 from skill.speech import MAX_SSML_CHARS, Voice, render_ssml
+from skill.tools.grammar import stale_models
 from skill.tools.phones import is_fictional, phone_problems
 from skill.tools.rules import locale_problems
 from skill.triage import Level, RulesError
 
+#: The ASK API refuses a longer model definition (alexa/ask-cli issue 9).
+MAX_MODEL_CHARS = 1_000_000
 #: SSML elements the skill may use (a subset of what Alexa accepts).
 ALLOWED_SSML_TAGS = frozenset({"speak", "prosody", "break", "say-as", "amazon:effect", "p", "s"})
 _SAMPLE_CHARS = re.compile(r"^[a-z' .{}A-Z]+$")
@@ -106,6 +109,8 @@ def run_checks(settings: Settings, *, strict: bool = False, today: dt.date | Non
     warnings.extend(f"content: clinic.yaml: {warning}" for warning in clinic_warnings)
     warnings.extend(review_warnings(library, today or dt.date.today(), strict, problems))
     models = _model_files(settings.model_dir)
+    for problem in stale_models(settings.model_dir):
+        problems.plain(f"interaction model: {problem}")
     if DEFAULT_LOCALE not in models:
         problems.plain(f"interaction model: {DEFAULT_LOCALE}.json is missing")
     for locale, path in sorted(models.items()):
@@ -117,6 +122,12 @@ def run_checks(settings: Settings, *, strict: bool = False, today: dt.date | Non
         if locale not in library.available:
             problems.plain(f"interaction model {path.name}: no content/{locale}.yaml overlay")
             continue
+        size = len(json.dumps(model, separators=(",", ":")))
+        if size > MAX_MODEL_CHARS:
+            problems.plain(
+                f"interaction model {path.name}: {size:,} characters; Alexa refuses a model "
+                f"definition over {MAX_MODEL_CHARS:,}"
+            )
         for problem in check_model(model, library.content(locale)):
             problems.plain(f"interaction model {path.name}: {problem}")
     return Report(problems.lines(), warnings)

@@ -59,8 +59,9 @@ def locales(model_dir: Path) -> list[str]:
 def _read(path: Path) -> dict[str, Any]:
     import yaml
 
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     try:
-        loaded = yaml.safe_load(path.read_text(encoding="utf-8"))
+        loaded = yaml.load(path.read_text(encoding="utf-8"), Loader=loader)  # noqa: S506
     except (OSError, yaml.YAMLError) as error:
         raise GrammarError(
             [f"{path.name}: cannot be read ({' '.join(str(error).split())})"]
