@@ -40,7 +40,7 @@ def _print_turn(turn: object, *, explain: bool, cards: bool) -> None:
 def _ask(args: argparse.Namespace, settings: Settings) -> int:
     from skill.tools.console import Console
 
-    console = Console(settings, locale=args.locale)
+    console = Console(settings, locale=args.locale, strict=args.strict)
     _print_turn(console.say(args.utterance), explain=args.explain, cards=args.cards)
     console.end()
     return 0
@@ -49,7 +49,7 @@ def _ask(args: argparse.Namespace, settings: Settings) -> int:
 def _chat(args: argparse.Namespace, settings: Settings) -> int:
     from skill.tools.console import Console
 
-    console = Console(settings, locale=args.locale)
+    console = Console(settings, locale=args.locale, strict=args.strict)
     interactive = sys.stdin.isatty()
     print(
         "Type what you would say to Alexa (for example: open migraine helper). "
@@ -138,7 +138,14 @@ def build_parser() -> argparse.ArgumentParser:
             )
         command.add_argument("--locale", default=DEFAULT_LOCALE)
         command.add_argument(
-            "--explain", action="store_true", help="show the intent and slots understood"
+            "--explain",
+            action="store_true",
+            help="show what was understood, and how: exactly, or only by similarity",
+        )
+        command.add_argument(
+            "--strict",
+            action="store_true",
+            help="match only as the emulator (and a literal device) would: exact samples",
         )
         command.add_argument("--cards", action="store_true", help="show the Alexa app card too")
         command.set_defaults(run=run)

@@ -14,9 +14,12 @@ from skill.app import build_skill, handle_event
 from skill.settings import DEFAULT_LOCALE, Settings
 from skill.speech import ssml_to_text
 from skill.tools.envelopes import Session, slot
-from skill.tools.nlu import Resolution, UtteranceResolver, load_resolver
+from skill.content import load_library
+from skill.handlers.safety import STATEMENT_INTENT
+from skill.tools.nlu import Resolution, SlotMatch, UtteranceResolver, load_resolver
 
 LAUNCH = "LaunchRequest"
+STATEMENT_SLOT = "statement"
 
 
 @dataclass(frozen=True)
@@ -30,11 +33,7 @@ class Turn:
     ended: bool
 
     def explain(self) -> str:
-        slots = ", ".join(
-            f"{name}={match.spoken!r}->{match.value_id or 'no match'}"
-            for name, match in self.resolution.slots.items()
-        )
-        return f"[{self.resolution.intent}{' ' + slots if slots else ''}]"
+        return self.resolution.explain()
 
 
 def _text_of(node: Any) -> str | None:
@@ -53,14 +52,17 @@ class Console:
         *,
         locale: str = DEFAULT_LOCALE,
         screen: bool = False,
+        strict: bool = False,
         invoke: Callable[[dict[str, Any]], dict[str, Any]] | None = None,
     ) -> None:
         self._settings = settings
         self._locale = locale
         self._screen = screen
+        self._strict = strict
         self._resolver: UtteranceResolver = load_resolver(settings.model_dir, locale)
+        self._library = load_library(settings.content_dir, validate_all=False)
         if invoke is None:
-            skill = build_skill(settings)
+            skill = build_skill(settings, self._library)
             invoke = lambda event: handle_event(event, skill=skill, settings=settings)  # noqa: E731
         self._invoke = invoke
         self._session = self._new_session()
@@ -71,7 +73,7 @@ class Console:
     def say(self, utterance: str) -> Turn:
         if self._session.ended:
             self._session = self._new_session()
-        resolution = self._resolver.resolve(utterance)
+        resolution = self._guarded(self._resolver.resolve(utterance, strict=self._strict), utterance)
         if resolution.intent == LAUNCH:
             event = self._session.launch()
         else:
@@ -93,6 +95,21 @@ class Console:
             else f"{card.get('title')}\n{card.get('content')}",
             ended=bool(response.get("shouldEndSession")),
         )
+
+    def _guarded(self, resolution: Resolution, utterance: str) -> Resolution:
+        """Words of danger are never matched to a topic by mere similarity.
+
+        Where only similarity (or nothing) matched, and the words triage as unsafe or
+        cautionary, they go to the statement intent so the skill triages them, instead of
+        to the nearest-sounding topic ("I want to kill myself" is not "my head is killing me").
+        """
+        if self._strict or resolution.how not in {"similar", "fallback"}:
+            return resolution
+        verdict = self._library.for_locale(self._locale).triage.assess(utterance)
+        if not (verdict.unsafe or verdict.answer):
+            return resolution
+        words = SlotMatch(STATEMENT_SLOT, utterance, None, None)
+        return Resolution(STATEMENT_INTENT, {STATEMENT_SLOT: words}, "statement")
 
     def end(self) -> None:
         """Tell the skill the person left, as Alexa does when a session times out."""
