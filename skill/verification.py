@@ -429,7 +429,13 @@ class AlexaTimestampVerifier(AbstractVerifier):
         timestamp = _request_timestamp(deserialized_request_env)
         if timestamp is None:
             raise VerificationError("request timestamp is missing")
-        skew = _as_utc(timestamp) - _as_utc(self._clock())
+        try:
+            # An offset of a day or more (ValueError), or a moment an offset pushes past the
+            # years 1-9999 (OverflowError), parses but cannot be taken to UTC.
+            moment = _as_utc(timestamp)
+        except (OverflowError, ValueError):
+            raise VerificationError("request timestamp is not valid") from None
+        skew = moment - _as_utc(self._clock())
         if skew < -self._tolerance:
             raise VerificationError("request timestamp is too old")
         if skew > self._tolerance:

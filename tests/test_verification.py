@@ -424,6 +424,26 @@ def test_a_smaller_tolerance_is_honoured() -> None:
         verifier.verify({}, "", parsed(envelope(timestamp=NOW - timedelta(seconds=11))))
 
 
+#: Timestamps that parse but cannot be taken to UTC: an offset of a day or more, or a moment
+#: that an offset pushes past year 9999 or before year 1 (OverflowError, ValueError).
+UNREPRESENTABLE_TIMESTAMPS = [
+    "2026-03-01T12:00:00+25:00",
+    "2026-03-01T12:00:00+24:00",
+    "2026-03-01T12:00:00-99:00",
+    "9999-12-31T23:59:59-01:00",
+    "0001-01-01T00:00:00+01:00",
+]
+
+
+@pytest.mark.parametrize("timestamp", UNREPRESENTABLE_TIMESTAMPS)
+def test_a_timestamp_that_cannot_be_taken_to_utc_is_refused(timestamp: str) -> None:
+    document = envelope()
+    document["request"]["timestamp"] = timestamp
+    verifier = AlexaTimestampVerifier(clock=fixed_clock())
+    with pytest.raises(VerificationError, match=r"^request timestamp is not valid$"):
+        verifier.verify({}, "", parsed(document))
+
+
 # --- the skill ID -----------------------------------------------------------------------------
 
 

@@ -141,6 +141,17 @@ def test_a_stale_signed_request_is_refused(client: FlaskClient, pki: Pki) -> Non
     assert response.get_json() == {"error": "request timestamp is too old"}
 
 
+@pytest.mark.parametrize("timestamp", ["2026-03-01T12:00:00+25:00", "9999-12-31T23:59:59-01:00"])
+def test_a_signed_request_with_an_unrepresentable_timestamp_is_400(
+    client: FlaskClient, pki: Pki, timestamp: str
+) -> None:
+    document = envelope()
+    document["request"]["timestamp"] = timestamp
+    response = post_signed(client, pki, document)
+    assert response.status_code == 400
+    assert response.get_json() == {"error": "request timestamp is not valid"}
+
+
 def test_a_signed_request_for_another_skill_is_refused(client: FlaskClient, pki: Pki) -> None:
     response = post_signed(client, pki, envelope(application_id=OTHER_SKILL_ID))
     assert response.status_code == 400
