@@ -8,7 +8,9 @@ Service: verify that the request was sent by Alexa"):
    ``s3.amazonaws.com`` (any case), a path starting with ``/echo.api/`` (case-sensitive), and
    port 443 if a port is given.
 2. The chain must lead to a trusted root CA; the signing (leaf) certificate must be within its
-   validity dates and name ``echo-api.amazon.com`` in its Subject Alternative Names.
+   validity dates and name ``echo-api.amazon.com`` in its Subject Alternative Names. Beyond
+   Amazon's rules, its key must be RSA of 2048 to 8192 bits with a public exponent of at
+   least 65537, as every web-PKI signing key is.
 3. The ``Signature-256`` header is a base64 RSA (PKCS #1 v1.5) SHA-256 signature of the raw
    request body, checked with the leaf's public key.
 4. ``request.timestamp`` must be within 150 seconds of now.
@@ -60,6 +62,9 @@ CERT_URL_PORT = 443
 CERT_URL_PATH_PREFIX = "/echo.api/"
 ALEXA_SIGNING_DOMAIN = "echo-api.amazon.com"
 MAX_TIMESTAMP_TOLERANCE_SECONDS = 150
+MIN_RSA_KEY_BITS = 2048  # what the CA/Browser Forum requires; Amazon's signing key is 2048
+MAX_RSA_KEY_BITS = 8192  # beyond any real certificate; verifying costs grow with the size
+MIN_RSA_PUBLIC_EXPONENT = 65537  # the CA/Browser Forum's lower bound; Amazon's is 65537
 
 FETCH_TIMEOUT_SECONDS = (1.0, 2.0)  # (connect, read)
 MAX_CHAIN_BYTES = 64 * 1024  # Amazon's chain file is about 5 KB
@@ -268,11 +273,31 @@ def validate_cert_chain(
         raise VerificationError("signing certificate is not for echo-api.amazon.com")
     if key_usage is not None and not key_usage.digital_signature:
         raise VerificationError("signing certificate may not sign")
+    check_signing_key(leaf)
     return ValidatedChain(
         leaf=leaf,
         valid_from=max(cert.not_valid_before_utc for cert in path),
         valid_until=min(cert.not_valid_after_utc for cert in path),
     )
+
+
+def check_signing_key(leaf: x509.Certificate) -> None:
+    """Refuse a signing key that is not RSA, or too weak or too odd to trust.
+
+    The path validation checks the keys of the certificates that sign others, not the leaf's
+    own key: without this, a trusted CA's RSA-1024 (or EC) leaf would be accepted.
+    """
+    try:
+        public_key = leaf.public_key()
+    except (ValueError, TypeError):  # an algorithm cryptography does not support
+        raise VerificationError("signing certificate does not hold an RSA key") from None
+    if not isinstance(public_key, rsa.RSAPublicKey):
+        raise VerificationError("signing certificate does not hold an RSA key")
+    exponent = public_key.public_numbers().e
+    if public_key.key_size < MIN_RSA_KEY_BITS or exponent < MIN_RSA_PUBLIC_EXPONENT:
+        raise VerificationError("signing certificate key is too weak")
+    if public_key.key_size > MAX_RSA_KEY_BITS or exponent % 2 == 0 or exponent.bit_length() > 256:
+        raise VerificationError("signing certificate key is not usable")
 
 
 class _ChainCache:

@@ -14,6 +14,7 @@ from typing import Any, ClassVar
 import pytest
 from ask_sdk_core.serialize import DefaultSerializer
 from ask_sdk_model.request_envelope import RequestEnvelope
+from cryptography import x509
 from web_support import (
     CHAIN_URL,
     NOW,
@@ -167,6 +168,10 @@ def test_a_malformed_signature_is_refused(verifier: AlexaSignatureVerifier, sign
         ("untrusted-root", "certificate chain is not trusted"),
         ("leaf-only", "certificate chain is not trusted"),
         ("not-pem", "certificate chain could not be read"),
+        ("weak-key", "signing certificate key is too weak"),  # RSA 1024
+        ("small-exponent", "signing certificate key is too weak"),  # RSA 2048, e = 3
+        ("ec-key", "signing certificate does not hold an RSA key"),
+        ("huge-key", "signing certificate key is not usable"),  # RSA 8200
     ],
 )
 def test_a_bad_chain_is_refused(
@@ -174,7 +179,7 @@ def test_a_bad_chain_is_refused(
 ) -> None:
     body = body_of(envelope())
     # Signed with the key the (bad) leaf really holds: only the chain is wrong.
-    key = pki.rogue_key if name == "untrusted-root" else pki.leaf_key
+    key = pki.leaf_keys.get(chain_url(name), pki.leaf_key)
     headers = {"SignatureCertChainUrl": chain_url(name), "Signature-256": sign(body, key)}
     with pytest.raises(VerificationException, match=message):
         check_signature(verifier, body, headers)
@@ -222,6 +227,24 @@ def test_a_fetcher_that_crashes_refuses_the_request(pki: Pki) -> None:
     body = body_of(envelope())
     with pytest.raises(VerificationException, match="could not be fetched"):
         check_signature(verifier, body, good_headers(pki, body))
+
+
+@pytest.mark.parametrize(
+    ("name", "message"),
+    [
+        ("weak-key", "too weak"),
+        ("small-exponent", "too weak"),
+        ("ec-key", "does not hold an RSA key"),
+        ("huge-key", "not usable"),
+    ],
+)
+def test_a_trusted_chain_with_an_unfit_signing_key_is_not_validated(
+    pki: Pki, name: str, message: str
+) -> None:
+    """Refused when the chain is validated, so it is never cached as a good chain."""
+    chain = x509.load_pem_x509_certificates(pki.chains[chain_url(name)])
+    with pytest.raises(VerificationError, match=message):
+        validate_cert_chain(chain, pki.trust_store(), NOW)
 
 
 def test_validate_cert_chain_reports_the_window_of_the_whole_path(pki: Pki) -> None:
