@@ -12,6 +12,7 @@ import base64
 import functools
 import json
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -263,6 +264,37 @@ class DictFetcher:
             return self.chains[url]
         except KeyError:
             raise VerificationError("certificate chain could not be fetched") from None
+
+
+@dataclass
+class GatedFetcher:
+    """Like :class:`DictFetcher`, but each fetch waits until ``gate`` opens (a slow network).
+
+    A fetch still waiting after ``patience`` seconds fails, so a test never hangs.
+    """
+
+    chains: dict[str, bytes]
+    gate: threading.Event = field(default_factory=threading.Event)
+    calls: list[str] = field(default_factory=list)
+    patience: float = 5.0
+
+    def __call__(self, url: str) -> bytes:
+        self.calls.append(url)
+        if not self.gate.wait(self.patience):
+            raise VerificationError("certificate chain could not be fetched (gate shut)")
+        try:
+            return self.chains[url]
+        except KeyError:
+            raise VerificationError("certificate chain could not be fetched") from None
+
+
+def wait_until(condition: Any, timeout: float = 5.0) -> None:
+    """Poll ``condition()`` until it is true; fail the test after ``timeout`` seconds."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError("condition not met in time")
+        time.sleep(0.01)
 
 
 # --- requests ---------------------------------------------------------------------------------
