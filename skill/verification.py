@@ -43,13 +43,13 @@ import socket
 import threading
 import time
 import warnings
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeoutError
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 from urllib.parse import urlsplit
 
 import requests
@@ -91,6 +91,13 @@ MAX_CHAIN_CERTIFICATES = 8
 DEFAULT_CACHE_SIZE = 8  # Alexa uses one chain URL at a time; a handful covers a rollover
 FAILED_URL_SECONDS = 30.0  # a URL whose chain failed is refused without a fetch this long
 FAILED_URL_CACHE_SIZE = 64
+
+
+class Headers(Protocol):
+    """Request headers: a plain dict or Werkzeug's ``Headers`` (case-insensitive, multi)."""
+
+    def items(self) -> Iterable[tuple[str, Any]]: ...
+
 
 Clock = Callable[[], datetime]
 """Returns the current time as an aware UTC datetime."""
@@ -476,7 +483,7 @@ def check_signing_key(leaf: x509.Certificate) -> None:
 # --- the verifiers ----------------------------------------------------------------------------
 
 
-def _header(headers: Mapping[str, Any], name: str) -> str | None:
+def _header(headers: Headers, name: str) -> str | None:
     """A header value by case-insensitive name (works for dicts and Werkzeug headers)."""
     wanted = name.lower()
     for key, value in headers.items():
@@ -546,7 +553,7 @@ class AlexaSignatureVerifier(AbstractVerifier):
 
     def verify(
         self,
-        headers: Mapping[str, Any],
+        headers: Headers,
         serialized_request_env: str | bytes,
         deserialized_request_env: object,
     ) -> None:
@@ -665,7 +672,7 @@ class AlexaTimestampVerifier(AbstractVerifier):
 
     def verify(
         self,
-        headers: Mapping[str, Any],
+        headers: Headers,
         serialized_request_env: str | bytes,
         deserialized_request_env: object,
     ) -> None:
@@ -712,7 +719,7 @@ class SkillIdVerifier(AbstractVerifier):
 
     def verify(
         self,
-        headers: Mapping[str, Any],
+        headers: Headers,
         serialized_request_env: str | bytes,
         deserialized_request_env: object,
     ) -> None:

@@ -1,10 +1,17 @@
-"""The web entry: the skill as a Flask app (flask-ask-sdk), served by waitress.
+"""The web entry: the skill as a Flask app, served by waitress.
 
 ``POST /`` takes an Alexa request envelope and returns the response envelope; ``GET /`` is a
 tiny status document. Alexa request verification (signature, certificate chain, timestamp)
 is on unless ``dev=True``; when ``SKILL_ID`` is set, requests for other skills are refused in
 every mode. Every refusal is a short JSON error (``{"error": "..."}``) and one log line that
 carries neither the body nor any ID; no response ever carries a traceback.
+
+A request is handled in order of cost, cheapest first, so that an unsigned one costs next to
+nothing: content type and size; then the body, read once, against its signature (certificate
+URL rules, the cached chain, RSA over the raw bytes); only then is it parsed (once) and read
+into the SDK's envelope; then the envelope checks (timestamp, skill ID) and the skill.
+flask-ask-sdk's ``SkillAdapter`` is not used for dispatch: it deserialises the body before any
+verifier runs, and a second time after ours.
 
 The same app and server (waitress, a production WSGI server) serve local development and
 self-hosting behind an HTTPS reverse proxy; Alexa itself only calls HTTPS on port 443.
@@ -18,15 +25,15 @@ import logging
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
+from ask_sdk_core.serialize import DefaultSerializer
 from ask_sdk_model.request_envelope import RequestEnvelope
 from flask import Flask, Response, jsonify, request
-from werkzeug.exceptions import BadRequest, HTTPException, MethodNotAllowed
+from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
 from skill.sdk_compat import (
     VERIFY_SIGNATURE_APP_CONFIG,
     VERIFY_TIMESTAMP_APP_CONFIG,
     AbstractVerifier,
-    SkillAdapter,
     VerificationException,
 )
 from skill.settings import Settings
@@ -40,9 +47,9 @@ logger = logging.getLogger(__name__)
 SERVICE_NAME = "Migraine Helper"
 MAX_BODY_BYTES = 128 * 1024  # real envelopes are a few KB; an Echo Show's is under 20 KB
 SERVER_THREADS = 4
-ADAPTER_KEY = "migraine-helper"  # flask-ask-sdk's key in app.extensions, not the skill ID
-
-_SDK_VERIFICATION_LOG_MESSAGE = "Request verification failed"  # flask-ask-sdk's own log line
+NOT_AN_ENVELOPE = "request body is not an Alexa request envelope"
+#: Request types that name an intent, which they must then carry.
+_INTENT_REQUEST_TYPES = frozenset({"IntentRequest", "CanFulfillIntentRequest"})
 
 
 class UnsafeHostError(ValueError):
@@ -107,20 +114,58 @@ def _refuse(status: int, reason: str) -> Response:
     return _error(status, reason)
 
 
-def _verification_reason(exc: BaseException) -> str | None:
-    """The message of the VerificationException behind an SDK BadRequest, if there is one."""
-    cause: BaseException | None = exc.__cause__ or exc.__context__
-    while cause is not None:
-        if isinstance(cause, VerificationException):
-            first = cause.args[0] if cause.args else None
-            return first if isinstance(first, str) and first else "request verification failed"
-        cause = cause.__cause__ or cause.__context__
-    return None
+def _verification_reason(exc: VerificationException) -> str:
+    """The message of a refusal: our verifiers' messages are short and carry no identifier."""
+    first = exc.args[0] if exc.args else None
+    return first if isinstance(first, str) and first else "request verification failed"
 
 
-def _not_the_sdk_verification_log(record: logging.LogRecord) -> bool:
-    """Drop flask-ask-sdk's traceback log of a refused request: :func:`_refuse` logs it."""
-    return record.msg != _SDK_VERIFICATION_LOG_MESSAGE
+def _verification_status(verifiers: Sequence[AbstractVerifier], *, dev: bool) -> str:
+    """What the status document says: only the Alexa checks really in place count."""
+    signature = any(isinstance(v, AlexaSignatureVerifier) for v in verifiers)
+    timestamp = any(isinstance(v, AlexaTimestampVerifier) for v in verifiers)
+    if signature and timestamp:
+        return "on"
+    if signature or timestamp:
+        return f"partial ({'signature' if signature else 'timestamp'} only)"
+    return "off (dev mode)" if dev else "off"
+
+
+def has_required_parts(document: dict[str, Any]) -> bool:
+    """True when a parsed body has what every Alexa request carries.
+
+    A ``version``; a ``request`` with a ``type``, a ``requestId`` and a ``timestamp`` (all
+    non-empty strings); and, for an intent (or CanFulfill) request, an ``intent`` with a
+    ``name``. Checked on the JSON itself, as the SDK's reader would turn ``5`` into ``"5"``.
+    """
+    request_part = document.get("request")
+    if not isinstance(document.get("version"), str) or not isinstance(request_part, dict):
+        return False
+    for key in ("type", "requestId", "timestamp"):
+        value = request_part.get(key)
+        if not isinstance(value, str) or not value:
+            return False
+    if request_part["type"] in _INTENT_REQUEST_TYPES:
+        intent = request_part.get("intent")
+        name = intent.get("name") if isinstance(intent, dict) else None
+        return isinstance(name, str) and bool(name)
+    return True
+
+
+def read_envelope(serializer: Any, document: dict[str, Any], text: str) -> RequestEnvelope:
+    """The SDK's envelope for an already parsed body, without parsing the JSON again.
+
+    The SDK's ``DefaultSerializer.deserialize`` takes text and parses it; its private
+    ``__deserialize`` (ask-sdk-core 1.19, pinned) reads a parsed document, which is what we
+    have. Another kind of serializer is given the text. Raises on an unreadable envelope.
+    """
+    if isinstance(serializer, DefaultSerializer):
+        envelope = serializer._DefaultSerializer__deserialize(document, RequestEnvelope)  # type: ignore[attr-defined]
+    else:
+        envelope = serializer.deserialize(payload=text, obj_type=RequestEnvelope)
+    if not isinstance(envelope, RequestEnvelope) or envelope.request is None:
+        raise ValueError(NOT_AN_ENVELOPE)
+    return envelope
 
 
 def _default_skill() -> CustomSkill:
@@ -141,29 +186,36 @@ def create_app(
     if skill is None:
         skill = _default_skill()
     request_verifiers = build_verifiers(settings, dev=dev, verifiers=verifiers)
-    verification_on = not dev or verifiers is not None
+    # The signature needs only the headers and the raw body: it runs before anything is parsed.
+    body_verifiers = [v for v in request_verifiers if isinstance(v, AlexaSignatureVerifier)]
+    envelope_verifiers = [v for v in request_verifiers if v not in body_verifiers]
+    verification = _verification_status(request_verifiers, dev=dev)
 
     app = Flask(__name__)
     app.config.update(
         MAX_CONTENT_LENGTH=MAX_BODY_BYTES,
-        # The SDK's own verifiers need certvalidator (see skill.sdk_compat); ours replace them.
+        # The SDK's own verifiers need certvalidator (see skill.sdk_compat); ours replace them,
+        # and this app never attaches flask-ask-sdk's adapter. Off, should anyone attach it.
         **{VERIFY_SIGNATURE_APP_CONFIG: False, VERIFY_TIMESTAMP_APP_CONFIG: False},
     )
-    app.logger.addFilter(_not_the_sdk_verification_log)
-    adapter = SkillAdapter(skill=skill, skill_id=ADAPTER_KEY, verifiers=request_verifiers, app=app)
 
     def status() -> Response:
         return jsonify(
             service=SERVICE_NAME,
             status="ok",
-            request_verification="on" if verification_on else "off (dev mode)",
+            request_verification=verification,
             skill_id_check=bool(settings.skill_id),
         )
 
     def invoke() -> Response:
         if request.mimetype != "application/json":
             return _refuse(400, "content type must be application/json")
-        body = request.get_data(cache=True)  # raises 413 past MAX_CONTENT_LENGTH
+        body = request.get_data()  # read once; 413 past MAX_CONTENT_LENGTH
+        try:
+            for verifier in body_verifiers:
+                verifier.verify(request.headers, body, None)
+        except VerificationException as exc:
+            return _refuse(400, _verification_reason(exc))
         try:
             text = body.decode("utf-8")
             document = json.loads(text)
@@ -173,16 +225,21 @@ def create_app(
             return _refuse(400, "request body is not valid JSON")
         if not isinstance(document, dict):
             return _refuse(400, "request body must be a JSON object")
-        # The SDK deserialises again before it verifies; doing it first means a body it cannot
-        # read is a 400 here, not a 500 (with the body in the log) there.
+        if not has_required_parts(document):
+            return _refuse(400, NOT_AN_ENVELOPE)
         try:
-            envelope = skill.serializer.deserialize(payload=text, obj_type=RequestEnvelope)
-        except Exception:
-            return _refuse(400, "request body is not an Alexa request envelope")
-        if getattr(envelope, "request", None) is None:
-            return _refuse(400, "request body is not an Alexa request envelope")
-        response: Response = adapter.dispatch_request()
-        return response
+            envelope = read_envelope(skill.serializer, document, text)
+        except Exception:  # the SDK raises several kinds; its messages may quote the body
+            return _refuse(400, NOT_AN_ENVELOPE)
+        try:
+            # Werkzeug's case-insensitive headers, as flask-ask-sdk hands them to verifiers.
+            headers: Any = request.headers
+            for envelope_verifier in envelope_verifiers:
+                envelope_verifier.verify(headers, text, envelope)
+        except VerificationException as exc:
+            return _refuse(400, _verification_reason(exc))
+        response_envelope = skill.invoke(request_envelope=envelope, context=None)
+        return jsonify(skill.serializer.serialize(response_envelope))
 
     app.add_url_rule("/", "status", status, methods=["GET"])
     app.add_url_rule("/", "invoke", invoke, methods=["POST"])
@@ -190,13 +247,9 @@ def create_app(
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException) -> Response:
         status_code = exc.code or 500
-        if isinstance(exc, BadRequest):
-            reason = _verification_reason(exc)
-            if reason is not None:
-                return _refuse(400, reason)
         if status_code == 413:
             return _refuse(413, "request body is too large")
-        if status_code >= 500:  # the SDK has logged what failed in the skill
+        if status_code >= 500:
             return _error(status_code, "internal error")
         response = _error(status_code, (exc.name or "error").lower())
         if isinstance(exc, MethodNotAllowed) and exc.valid_methods:

@@ -12,7 +12,9 @@ from typing import Any
 
 import pytest
 import requests
+from ask_sdk_core.serialize import DefaultSerializer
 from ask_sdk_core.skill import CustomSkill
+from ask_sdk_model.request_envelope import RequestEnvelope
 from flask import Flask
 from flask.testing import FlaskClient
 from web_support import (
@@ -36,6 +38,7 @@ from web_support import (
 
 from skill import app as skill_app
 from skill import web
+from skill.app import handle_event
 from skill.sdk_compat import AbstractVerifier
 from skill.settings import Settings
 from skill.tools.envelopes import LOCAL_SKILL_ID, Session
@@ -196,10 +199,9 @@ def test_a_refusal_logs_one_line_without_body_or_ids(
         assert text not in caplog.text
 
 
-# --- what is refused before verification ------------------------------------------------------
+# --- what is refused as unreadable -------------------------------------------------------------
 
-
-@pytest.mark.parametrize(
+MALFORMED = pytest.mark.parametrize(
     ("data", "content_type", "error"),
     [
         (b"{not json", JSON, "request body is not valid JSON"),
@@ -212,15 +214,148 @@ def test_a_refusal_logs_one_line_without_body_or_ids(
         (b'{"request": 5}', JSON, "request body is not an Alexa request envelope"),
         (b"{}", "text/plain", "content type must be application/json"),
         (b"{}", "application/x-www-form-urlencoded", "content type must be application/json"),
+        # present as JSON, but missing what every Alexa request carries
+        (b'{"request": {"type": "IntentRequest"}}', JSON, "not an Alexa request envelope"),
     ],
 )
-def test_malformed_requests_are_400_json(
-    client: FlaskClient, data: bytes, content_type: str, error: str
+
+
+@MALFORMED
+def test_malformed_requests_are_400_json_in_dev_mode(
+    web_settings: Settings, data: bytes, content_type: str, error: str
 ) -> None:
+    client = create_app(web_settings, skill=hello_skill(), dev=True).test_client()
     response = client.post("/", data=data, content_type=content_type)
     assert response.status_code == 400
     assert response.mimetype == "application/json"
     assert error in response.get_json()["error"]
+
+
+@MALFORMED
+def test_malformed_requests_signed_by_alexa_are_400_json(
+    client: FlaskClient, pki: Pki, data: bytes, content_type: str, error: str
+) -> None:
+    """In production the same checks run, after the signature: junk Alexa signed is still junk."""
+    headers = {**signed_headers(data, pki.leaf_key), "Content-Type": content_type}
+    response = client.post("/", data=data, headers=headers)
+    assert response.status_code == 400
+    assert response.mimetype == "application/json"
+    assert error in response.get_json()["error"]
+
+
+def test_unsigned_junk_is_refused_for_its_missing_signature_first(client: FlaskClient) -> None:
+    response = client.post("/", data=b"{not json", content_type=JSON)
+    assert response.status_code == 400
+    assert response.get_json() == {"error": "missing SignatureCertChainUrl header"}
+
+
+ENVELOPE_PARTS = {
+    "no version": (("version",), None),
+    "no request id": (("request", "requestId"), None),
+    "no timestamp": (("request", "timestamp"), None),
+    "an intent request without its intent": (("request", "intent"), None),
+    "an intent without a name": (("request", "intent", "name"), None),
+    "a numeric request id": (("request", "requestId"), 5),
+}
+
+
+@pytest.mark.parametrize("case", list(ENVELOPE_PARTS), ids=list(ENVELOPE_PARTS))
+def test_an_envelope_missing_a_required_part_is_400_in_dev_mode(
+    web_settings: Settings, case: str
+) -> None:
+    document = envelope(request_type="IntentRequest")
+    document["request"]["intent"] = {"name": "AMAZON.HelpIntent", "confirmationStatus": "NONE"}
+    path, value = ENVELOPE_PARTS[case]
+    node = document
+    for key in path[:-1]:
+        node = node[key]
+    if value is None:
+        del node[path[-1]]
+    else:
+        node[path[-1]] = value
+    client = create_app(web_settings, skill=hello_skill(), dev=True).test_client()
+    response = client.post("/", data=body_of(document), content_type=JSON)
+    assert response.status_code == 400
+    assert response.get_json() == {"error": "request body is not an Alexa request envelope"}
+
+
+def test_the_lambda_entry_still_answers_an_incomplete_envelope_calmly(
+    skill: CustomSkill, settings: Settings
+) -> None:
+    response = handle_event({"request": {"type": "IntentRequest"}}, skill=skill, settings=settings)
+    ssml = response["response"]["outputSpeech"]["ssml"]
+    assert ssml.startswith("<speak>")
+
+
+# --- the envelope is read once, and only after the signature checks out -------------------------
+
+
+class CountingSerializer(DefaultSerializer):
+    """The SDK's serializer, counting how often it reads a whole request envelope."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.envelopes_read = 0
+
+    def _DefaultSerializer__deserialize(self, payload: Any, obj_type: Any) -> Any:
+        if obj_type is RequestEnvelope:
+            self.envelopes_read += 1
+        return super()._DefaultSerializer__deserialize(payload, obj_type)  # type: ignore[misc]
+
+
+@pytest.fixture
+def counting() -> tuple[CustomSkill, CountingSerializer]:
+    skill = hello_skill()
+    serializer = CountingSerializer()
+    skill.serializer = serializer
+    return skill, serializer
+
+
+def _padded_envelope() -> bytes:
+    document = envelope()
+    document["session"]["attributes"] = {f"k{index}": [1, 2, {"b": None}] for index in range(5000)}
+    body = body_of(document)
+    assert 100_000 < len(body) <= MAX_BODY_BYTES
+    return body
+
+
+def test_an_unsigned_request_is_refused_before_its_envelope_is_read(
+    web_settings: Settings,
+    verifiers_at_now: list[AbstractVerifier],
+    counting: tuple[CustomSkill, CountingSerializer],
+) -> None:
+    skill, serializer = counting
+    client = create_app(web_settings, skill=skill, verifiers=verifiers_at_now).test_client()
+    response = client.post("/", data=_padded_envelope(), content_type=JSON)
+    assert response.get_json() == {"error": "missing SignatureCertChainUrl header"}
+    assert serializer.envelopes_read == 0
+
+
+def test_a_forged_signature_is_refused_before_the_envelope_is_read(
+    web_settings: Settings,
+    verifiers_at_now: list[AbstractVerifier],
+    counting: tuple[CustomSkill, CountingSerializer],
+    pki: Pki,
+) -> None:
+    skill, serializer = counting
+    client = create_app(web_settings, skill=skill, verifiers=verifiers_at_now).test_client()
+    body = _padded_envelope()
+    response = client.post("/", data=body, headers=signed_headers(body, pki.other_key))
+    assert response.get_json() == {"error": "request signature is not valid"}
+    assert serializer.envelopes_read == 0
+
+
+def test_a_signed_request_is_read_once(
+    web_settings: Settings,
+    verifiers_at_now: list[AbstractVerifier],
+    counting: tuple[CustomSkill, CountingSerializer],
+    pki: Pki,
+) -> None:
+    skill, serializer = counting
+    client = create_app(web_settings, skill=skill, verifiers=verifiers_at_now).test_client()
+    response = post_signed(client, pki, envelope())
+    assert response.status_code == 200
+    assert serializer.envelopes_read == 1
 
 
 def test_an_oversized_body_is_413_json(client: FlaskClient) -> None:
@@ -265,6 +400,26 @@ def test_a_failing_skill_is_500_json_without_a_traceback(
     assert b"Traceback" not in response.data
     assert b"failed on purpose" not in response.data
     assert "unexpected error serving a request" in caplog.text
+
+
+@pytest.mark.parametrize(
+    ("chosen", "reported"),
+    [
+        ([], "off"),
+        (["signature"], "partial (signature only)"),
+        (["timestamp"], "partial (timestamp only)"),
+        (["signature", "timestamp"], "on"),
+    ],
+)
+def test_status_reports_the_verification_really_in_place(
+    web_settings: Settings,
+    verifiers_at_now: list[AbstractVerifier],
+    chosen: list[str],
+    reported: str,
+) -> None:
+    by_name = dict(zip(["signature", "timestamp"], verifiers_at_now, strict=True))
+    app = create_app(web_settings, skill=hello_skill(), verifiers=[by_name[n] for n in chosen])
+    assert app.test_client().get("/").get_json()["request_verification"] == reported
 
 
 def test_status_is_a_small_json_without_secrets(client: FlaskClient) -> None:
