@@ -53,7 +53,16 @@ _INTENT_REQUEST_TYPES = frozenset({"IntentRequest", "CanFulfillIntentRequest"})
 
 
 class UnsafeHostError(ValueError):
-    """Dev mode (verification off) was asked to listen beyond this machine."""
+    """The server was asked to start in a way that is not safe; nothing was bound.
+
+    Dev mode (verification off) on a host beyond this machine, or (the subclass
+    :class:`MissingSkillIdError`) production mode without ``SKILL_ID``. The command line
+    prints the message as one line and exits 2.
+    """
+
+
+class MissingSkillIdError(UnsafeHostError):
+    """Production mode without ``SKILL_ID``: it would answer any skill's requests (contract 2)."""
 
 
 def is_loopback_host(host: str) -> bool:
@@ -79,6 +88,20 @@ def check_host(host: str, *, dev: bool) -> None:
             f"--dev turns Alexa request verification off, so it only listens on this machine "
             f"(127.0.0.1, ::1 or localhost), not on {host!r}. Drop --dev to serve on {host!r} "
             f"with verification on."
+        )
+
+
+def check_serving(host: str, *, dev: bool, settings: Settings) -> None:
+    """Raise :class:`UnsafeHostError` unless serving ``host`` this way is safe.
+
+    Dev mode only on loopback; production mode (verification on) only for one skill.
+    """
+    check_host(host, dev=dev)
+    if not dev and not settings.skill_id:
+        raise MissingSkillIdError(
+            "SKILL_ID is not set: without --dev this server checks Alexa's signature but "
+            "would answer requests signed for any skill. Set SKILL_ID to your skill's ID "
+            "(amzn1.ask.skill...), or use --dev to try it on this machine."
         )
 
 
@@ -272,8 +295,12 @@ def create_server(
     settings: Settings,
     app: Flask | None = None,
 ) -> Any:
-    """A bound (not yet running) waitress server for the app; ``port=0`` picks a free port."""
-    check_host(host, dev=dev)
+    """A bound (not yet running) waitress server for the app; ``port=0`` picks a free port.
+
+    Raises :class:`UnsafeHostError` first, before anything is built or bound, when serving
+    this way is not safe (see :func:`check_serving`).
+    """
+    check_serving(host, dev=dev, settings=settings)
     import waitress.server
 
     return waitress.server.create_server(
@@ -303,7 +330,7 @@ def run_server(host: str, port: int, *, dev: bool, settings: Settings) -> None:
     """Serve the skill with waitress until interrupted.
 
     Raises :class:`UnsafeHostError` before binding anything when ``dev`` is asked for a host
-    that is not loopback.
+    that is not loopback, or production mode has no ``SKILL_ID``.
     """
     server = create_server(host, port, dev=dev, settings=settings)
     verification = (

@@ -5,6 +5,9 @@ from __future__ import annotations
 import dataclasses
 import json
 import logging
+import os
+import subprocess
+import sys
 import threading
 import time
 from pathlib import Path
@@ -54,6 +57,7 @@ from skill.web import (
 )
 
 JSON = "application/json; charset=utf-8"
+REPO_ROOT = Path(__file__).resolve().parent.parent
 
 
 @pytest.fixture(scope="module")
@@ -578,6 +582,49 @@ def test_run_server_refuses_dev_on_a_public_host_before_binding(
     monkeypatch.setattr(web, "create_app", no_app)
     with pytest.raises(UnsafeHostError, match=host):
         run_server(host, 8080, dev=True, settings=web_settings)
+
+
+@pytest.mark.parametrize("skill_id", [None, ""])
+def test_run_server_refuses_production_without_a_skill_id_before_binding(
+    skill_id: str | None, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def no_app(*args: object, **kwargs: object) -> Flask:
+        raise AssertionError("the app must not be built")
+
+    monkeypatch.setattr(web, "create_app", no_app)
+    settings = Settings(skill_id=skill_id, store_path=tmp_path / "p.json")
+    with pytest.raises(UnsafeHostError, match="SKILL_ID is not set"):
+        run_server("127.0.0.1", 0, dev=False, settings=settings)
+
+
+@pytest.mark.parametrize("skill_id", [None, "   "])
+def test_serve_without_dev_or_a_skill_id_exits_with_one_line(
+    skill_id: str | None, tmp_path: Path
+) -> None:
+    env = {k: v for k, v in os.environ.items() if k != "SKILL_ID"}
+    env["SKILL_STORE_PATH"] = str(tmp_path / "p.json")
+    if skill_id is not None:
+        env["SKILL_ID"] = skill_id
+    command = [sys.executable, "-m", "skill", "serve", "--host", "127.0.0.1", "--port", "0"]
+    result = subprocess.run(  # a server that starts anyway is stopped by the timeout
+        command, cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=30, check=False
+    )
+    assert result.returncode == 2
+    assert result.stdout == ""
+    lines = result.stderr.splitlines()
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith("error: SKILL_ID is not set")
+    assert "--dev" in lines[0]
+
+
+def test_dev_mode_serves_without_a_skill_id(tmp_path: Path) -> None:
+    settings = Settings(store_path=tmp_path / "p.json")
+    app = create_app(settings, skill=hello_skill(), dev=True)
+    server = create_server("127.0.0.1", 0, dev=True, settings=settings, app=app)
+    with running(server) as base_url, requests.Session() as http:
+        http.trust_env = False
+        response = http.post(base_url, data=body_of(envelope()), headers={"Content-Type": JSON})
+        assert response.status_code == 200
 
 
 # --- waitress for real, on loopback -----------------------------------------------------------
