@@ -19,6 +19,7 @@ self-hosting behind an HTTPS reverse proxy; Alexa itself only calls HTTPS on por
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import json
 import logging
@@ -46,7 +47,15 @@ logger = logging.getLogger(__name__)
 
 SERVICE_NAME = "Migraine Helper"
 MAX_BODY_BYTES = 128 * 1024  # real envelopes are a few KB; an Echo Show's is under 20 KB
-SERVER_THREADS = 4
+MAX_HEADER_BYTES = 16 * 1024  # request line and headers; Alexa's are about 2 KB
+
+# waitress, tuned for a small endpoint that idle or half-sent connections must not lock out:
+SERVER_THREADS = 4  # requests handled at once; the rest wait, already read, in waitress's queue
+CONNECTION_LIMIT = 1000  # open connections (waitress's default, 100, is easy to fill)
+FILE_DESCRIPTOR_RESERVE = 64  # descriptors kept free below RLIMIT_NOFILE for everything else
+CHANNEL_TIMEOUT_SECONDS = 10  # a connection idle this long is closed (waitress: 120 s)
+CLEANUP_INTERVAL_SECONDS = 2  # how often idle connections are looked for (waitress: 30 s)
+LISTEN_BACKLOG = 128  # connections the kernel holds while the limit is reached (waitress: 1024)
 NOT_AN_ENVELOPE = "request body is not an Alexa request envelope"
 #: Request types that name an intent, which they must then carry.
 _INTENT_REQUEST_TYPES = frozenset({"IntentRequest", "CanFulfillIntentRequest"})
@@ -287,6 +296,79 @@ def create_app(
     return app
 
 
+def connection_limit() -> int:
+    """CONNECTION_LIMIT, or less where the open-file limit would not leave room for it.
+
+    Past the limit waitress stops accepting; past the open-file limit every ``accept()``
+    fails, and its loop would spin on the waiting connection.
+    """
+    try:
+        import resource
+    except ImportError:  # not a Unix
+        return CONNECTION_LIMIT
+    soft, _hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft == resource.RLIM_INFINITY:
+        return CONNECTION_LIMIT
+    return max(16, min(CONNECTION_LIMIT, soft - FILE_DESCRIPTOR_RESERVE))
+
+
+def _waitress_error(code: int, reason: str) -> str:
+    """The JSON error for one of waitress's own refusals, worded as the app words its own."""
+    if code == 413:
+        return "request body is too large"
+    if code == 500:  # the app failed in a way even its own error handler could not answer
+        return "internal error"
+    return reason.lower()
+
+
+@functools.cache
+def _json_error_channel() -> type:
+    """waitress's connection class, answering waitress's own refusals as JSON errors.
+
+    waitress refuses some requests before the app sees them (malformed HTTP: 400; headers
+    past MAX_HEADER_BYTES: 431; a body past MAX_BODY_BYTES: 413; a transfer coding it does not
+    know: 501) and answers those, and an app crash, in plain text. These answer as the app
+    does: ``{"error": "..."}``, and a refusal logs the app's one refusal line.
+    """
+    from waitress.channel import HTTPChannel
+    from waitress.task import ErrorTask
+
+    class JsonErrorTask(ErrorTask):  # type: ignore[misc]
+        def execute(self) -> None:
+            error = self.request.error
+            message = _waitress_error(int(error.code), str(error.reason))
+            if error.code != 500:  # waitress logs a crash itself
+                logger.warning(
+                    "Alexa request refused: %s",
+                    message,
+                    extra={"reason": message, "status": error.code},
+                )
+            body = json.dumps({"error": message}, separators=(",", ":")).encode("utf-8")
+            self.status = f"{error.code} {error.reason}"
+            self.response_headers.append(("Content-Type", "application/json"))
+            self.set_close_on_finish()
+            self.content_length = len(body)
+            self.write(body)
+
+    class JsonErrorChannel(HTTPChannel):  # type: ignore[misc]
+        error_task_class = JsonErrorTask
+
+    return JsonErrorChannel
+
+
+def _answer_refusals_in_json(server: Any) -> None:
+    """Give each of waitress's listening servers the JSON-answering connection class."""
+    from waitress.server import BaseWSGIServer, MultiSocketServer
+
+    listeners = (
+        [d for d in server.map.values() if isinstance(d, BaseWSGIServer)]
+        if isinstance(server, MultiSocketServer)
+        else [server]
+    )
+    for listener in listeners:
+        listener.channel_class = _json_error_channel()
+
+
 def create_server(
     host: str,
     port: int,
@@ -303,14 +385,24 @@ def create_server(
     check_serving(host, dev=dev, settings=settings)
     import waitress.server
 
-    return waitress.server.create_server(
+    server = waitress.server.create_server(
         app if app is not None else create_app(settings, dev=dev),
         host=host,
         port=port,
         threads=SERVER_THREADS,
-        max_request_body_size=MAX_BODY_BYTES,
+        connection_limit=connection_limit(),
+        channel_timeout=CHANNEL_TIMEOUT_SECONDS,
+        cleanup_interval=CLEANUP_INTERVAL_SECONDS,
+        backlog=LISTEN_BACKLOG,
+        asyncore_use_poll=True,  # select() cannot watch descriptors past 1023
+        max_request_header_size=MAX_HEADER_BYTES,
+        # waitress refuses a body of max_request_body_size or more; Flask one of more than
+        # MAX_CONTENT_LENGTH. So both allow exactly MAX_BODY_BYTES and refuse a byte more.
+        max_request_body_size=MAX_BODY_BYTES + 1,
         clear_untrusted_proxy_headers=True,
     )
+    _answer_refusals_in_json(server)
+    return server
 
 
 def server_url(host: str, port: int) -> str:

@@ -6,12 +6,15 @@ import dataclasses
 import json
 import logging
 import os
+import socket
 import subprocess
 import sys
 import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 import requests
@@ -645,6 +648,168 @@ def test_waitress_serves_a_signed_request(app: Flask, pki: Pki, web_settings: Se
             base_url, data=b"x" * (MAX_BODY_BYTES + 1), headers={"Content-Type": JSON}
         )
         assert too_big.status_code == 413
+
+
+def _body_of_size(size: int) -> bytes:
+    """A LaunchRequest envelope padded to exactly ``size`` bytes."""
+    document = envelope()
+    document["padding"] = ""
+    document["padding"] = "x" * (size - len(body_of(document)))
+    body = body_of(document)
+    assert len(body) == size
+    return body
+
+
+@pytest.fixture
+def live(app: Flask, web_settings: Settings) -> Iterator[tuple[Any, str]]:
+    """The production server (waitress, the app with the test PKI) running on loopback."""
+    server = create_server("127.0.0.1", 0, dev=False, settings=web_settings, app=app)
+    with running(server) as base_url:
+        yield server, base_url
+
+
+@pytest.fixture
+def http() -> Iterator[requests.Session]:
+    with requests.Session() as session:
+        session.trust_env = False  # loopback only: never through a proxy
+        yield session
+
+
+def test_a_body_of_exactly_the_limit_is_served_and_one_byte_more_refused(
+    live: tuple[Any, str], http: requests.Session, client: FlaskClient, pki: Pki
+) -> None:
+    _, base_url = live
+    exact = _body_of_size(MAX_BODY_BYTES)
+    over = _body_of_size(MAX_BODY_BYTES + 1)
+    served = http.post(base_url, data=exact, headers=signed_headers(exact, pki.leaf_key))
+    assert served.status_code == 200, served.text
+    assert HELLO_SPEECH in speech(served.json())
+    refused = http.post(base_url, data=over, headers=signed_headers(over, pki.leaf_key))
+    assert refused.status_code == 413
+    assert refused.json() == {"error": "request body is too large"}
+    # and the same in Flask alone
+    assert (
+        client.post("/", data=exact, headers=signed_headers(exact, pki.leaf_key)).status_code == 200
+    )
+    flask_over = client.post("/", data=over, headers=signed_headers(over, pki.leaf_key))
+    assert flask_over.status_code == 413
+    assert flask_over.get_json() == {"error": "request body is too large"}
+
+
+def _raw_exchange(base_url: str, request_bytes: bytes) -> tuple[int, str, Any]:
+    """Send raw bytes; return the status, the Content-Type and the parsed JSON body."""
+    parts = urlsplit(base_url)
+    with socket.create_connection((parts.hostname, parts.port), timeout=5) as sock:
+        sock.sendall(request_bytes)
+        received = b""
+        try:
+            while chunk := sock.recv(65536):
+                received += chunk
+        except ConnectionResetError:  # it closed with part of what we sent unread
+            assert received, "reset before any answer"
+    head, _, body = received.partition(b"\r\n\r\n")
+    lines = head.decode("latin-1").split("\r\n")
+    status = int(lines[0].split()[1])
+    fields = dict(line.split(": ", 1) for line in lines[1:])
+    return status, fields.get("Content-Type", ""), json.loads(body)
+
+
+@pytest.mark.parametrize(
+    ("request_bytes", "status", "error"),
+    [
+        (
+            b"POST / HTTP/1.1\r\nHost: x\r\nX-Big: " + b"a" * (20 * 1024) + b"\r\n\r\n",
+            431,
+            "request header fields too large",
+        ),
+        (
+            b"POST / HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+            b"Content-Length: %d\r\n\r\n" % (MAX_BODY_BYTES + 1),
+            413,
+            "request body is too large",
+        ),
+        (b"POST / HTTP/1.1\r\nHost: x\r\nno colon here\r\n\r\n", 400, "bad request"),
+        (
+            b"POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip\r\n\r\n",
+            501,
+            "not implemented",
+        ),
+    ],
+    ids=["431 headers too large", "413 body too large", "400 bad HTTP", "501 transfer coding"],
+)
+def test_waitress_refusals_are_json_like_the_apps(
+    live: tuple[Any, str], request_bytes: bytes, status: int, error: str
+) -> None:
+    _, base_url = live
+    got_status, content_type, document = _raw_exchange(base_url, request_bytes)
+    assert got_status == status
+    assert content_type.startswith("application/json")
+    assert document == {"error": error}
+
+
+def test_idle_half_open_connections_do_not_lock_out_a_client(
+    live: tuple[Any, str], http: requests.Session, pki: Pki
+) -> None:
+    """110 connections that send half a request and stop (more than waitress's default limit
+    of 100) must not keep a real request waiting."""
+    _, base_url = live
+    parts = urlsplit(base_url)
+    idle: list[socket.socket] = []
+    try:
+        for _ in range(110):
+            sock = socket.create_connection((parts.hostname, parts.port), timeout=5)
+            sock.sendall(b"POST / HTTP/1.1\r\nHost: x\r\n")
+            idle.append(sock)
+        time.sleep(0.5)  # the server has taken them all in (or as many as it will)
+        body = body_of(envelope())
+        started = time.monotonic()
+        response = http.post(
+            base_url, data=body, headers=signed_headers(body, pki.leaf_key), timeout=5
+        )
+        waited = time.monotonic() - started
+        assert response.status_code == 200
+        assert waited < 2.0
+    finally:
+        for sock in idle:
+            sock.close()
+
+
+def test_idle_connections_are_closed_after_the_channel_timeout(
+    app: Flask, web_settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(web, "CHANNEL_TIMEOUT_SECONDS", 1)
+    monkeypatch.setattr(web, "CLEANUP_INTERVAL_SECONDS", 1)
+    server = create_server("127.0.0.1", 0, dev=False, settings=web_settings, app=app)
+    with running(server) as base_url:
+        parts = urlsplit(base_url)
+        with socket.create_connection((parts.hostname, parts.port), timeout=10) as sock:
+            sock.sendall(b"POST / HTTP/1.1\r\nHost: x\r\n")
+            started = time.monotonic()
+            assert sock.recv(1) == b""  # closed by the server, with nothing sent
+            assert time.monotonic() - started < 5.0
+
+
+def test_the_server_is_tuned_for_a_small_endpoint(live: tuple[Any, str]) -> None:
+    server, _ = live
+    adjustments = server.adj
+    assert 500 <= adjustments.connection_limit <= web.CONNECTION_LIMIT
+    assert adjustments.channel_timeout == web.CHANNEL_TIMEOUT_SECONDS <= 10
+    assert adjustments.cleanup_interval <= 2
+    assert adjustments.backlog == web.LISTEN_BACKLOG
+    assert adjustments.max_request_header_size == web.MAX_HEADER_BYTES
+    assert adjustments.asyncore_use_poll  # select() cannot watch descriptors past 1023
+    assert adjustments.threads == web.SERVER_THREADS
+
+
+def test_the_connection_limit_leaves_room_under_the_open_file_limit(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import resource
+
+    monkeypatch.setattr(resource, "getrlimit", lambda _which: (256, 4096))
+    assert web.connection_limit() == 256 - web.FILE_DESCRIPTOR_RESERVE
+    monkeypatch.setattr(resource, "getrlimit", lambda _which: (resource.RLIM_INFINITY,) * 2)
+    assert web.connection_limit() == web.CONNECTION_LIMIT
 
 
 def test_run_server_prints_where_it_serves(
