@@ -294,6 +294,23 @@ def test_the_lambda_entry_still_answers_an_incomplete_envelope_calmly(
     assert ssml.startswith("<speak>")
 
 
+@pytest.mark.parametrize("where", ["context", "session"])
+@pytest.mark.parametrize("value", [5, 5.5, True, [SKILL_ID], {"id": SKILL_ID}])
+def test_both_entries_refuse_a_skill_id_that_is_not_a_string(
+    skill: CustomSkill, settings: Settings, where: str, value: Any
+) -> None:
+    settings = dataclasses.replace(settings, skill_id=SKILL_ID)
+    document = envelope()  # names SKILL_ID in both places; one of them becomes junk
+    holder = document["context"]["System"] if where == "context" else document["session"]
+    holder["application"]["applicationId"] = value
+    with pytest.raises(skill_app.ForeignSkillError):
+        handle_event(json.loads(body_of(document)), skill=skill, settings=settings)
+    client = create_app(settings, skill=skill, dev=True).test_client()
+    response = client.post("/", data=body_of(document), content_type=JSON)
+    assert response.status_code == 400
+    assert response.get_json() == {"error": "request is for another skill"}
+
+
 # --- the envelope is read once, and only after the signature checks out -------------------------
 
 
