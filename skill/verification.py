@@ -84,7 +84,7 @@ MIN_RSA_PUBLIC_EXPONENT = 65537  # the CA/Browser Forum's lower bound; Amazon's 
 
 FETCH_CONNECT_TIMEOUT_SECONDS = 1.0
 FETCH_READ_TIMEOUT_SECONDS = 2.0  # for each read; FETCH_DEADLINE_SECONDS bounds the whole fetch
-FETCH_DEADLINE_SECONDS = 3.0  # DNS, connect, TLS, headers and body; Alexa waits 8 s in all
+FETCH_DEADLINE_SECONDS = 3.0  # connect, TLS, headers and body; Alexa waits 8 s in all
 MAX_CONCURRENT_FETCHES = 2  # at once, per verifier; more new URLs are refused, not queued
 MAX_CHAIN_BYTES = 64 * 1024  # Amazon's chain file is about 5 KB
 MAX_CHAIN_CERTIFICATES = 8
@@ -274,10 +274,11 @@ class HttpsChainFetcher:
     """Fetches certificate chains over HTTPS within an overall deadline.
 
     One ``requests`` session, so the TLS connection to S3 is reused from fetch to fetch;
-    no redirects, no cookies, no compression, at most MAX_CHAIN_BYTES. Each fetch (DNS,
-    connect, TLS handshake, headers and body) ends by ``deadline_seconds``: see
-    :class:`_Deadline`. TLS to S3 is verified by ``requests`` (certifi's roots). Safe to call
-    from several threads. Raises :class:`VerificationError` on any failure.
+    no redirects, no cookies, no compression, at most MAX_CHAIN_BYTES. Each fetch (connect,
+    TLS handshake, headers and body) ends by ``deadline_seconds``: see :class:`_Deadline`.
+    Only a DNS lookup cannot be cut short; the verifier stops waiting at the deadline all the
+    same. TLS to S3 is verified by ``requests`` (certifi's roots). Safe to call from several
+    threads. Raises :class:`VerificationError` on any failure.
     """
 
     def __init__(
