@@ -137,8 +137,8 @@ def application_ids(event: dict[str, Any]) -> list[str]:
         for key in path:
             node = node.get(key) if isinstance(node, dict) else None
         value = node.get("applicationId") if isinstance(node, dict) else None
-        if isinstance(value, str):
-            found.append(value)
+        if value is not None:  # as the SDK's reader: 5 is "5", so never our ID
+            found.append(str(value))
     return found
 
 

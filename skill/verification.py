@@ -8,12 +8,19 @@ Service: verify that the request was sent by Alexa"):
    ``s3.amazonaws.com`` (any case), a path starting with ``/echo.api/`` (case-sensitive), and
    port 443 if a port is given.
 2. The chain must lead to a trusted root CA; the signing (leaf) certificate must be within its
-   validity dates and name ``echo-api.amazon.com`` in its Subject Alternative Names.
+   validity dates and name ``echo-api.amazon.com`` in its Subject Alternative Names. Beyond
+   Amazon's rules, its key must be RSA of 2048 to 8192 bits with a public exponent of at
+   least 65537, as every web-PKI signing key is.
 3. The ``Signature-256`` header is a base64 RSA (PKCS #1 v1.5) SHA-256 signature of the raw
    request body, checked with the leaf's public key.
 4. ``request.timestamp`` must be within 150 seconds of now.
 
 Contract 6 adds: when ``SKILL_ID`` is set, requests for any other skill are refused.
+
+The chain is the one thing fetched on an unauthenticated request's behalf, so fetching is
+bounded: one ``requests`` session (connections to S3 reused), an overall deadline per fetch
+(not only per read), one fetch per URL at a time however many requests want it, a few fetches
+at once in all, and a short memory of URLs that failed. See :class:`AlexaSignatureVerifier`.
 
 The SDK's own verifier depends on ``certvalidator``/``oscrypto``, which cannot load on current
 OpenSSL (see :mod:`skill.sdk_compat`); these verifiers use ``cryptography``'s X.509 path
@@ -26,20 +33,31 @@ from __future__ import annotations
 
 import base64
 import binascii
+import contextlib
+import functools
+import http.cookiejar
 import logging
 import posixpath
 import re
+import socket
 import threading
+import time
 import warnings
-from collections import OrderedDict
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeoutError
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 from urllib.parse import urlsplit
 
 import requests
+import requests.adapters
+import urllib3
+import urllib3.connection
+import urllib3.exceptions
+from cachetools import TLRUCache, TTLCache
 from cryptography import x509
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes
@@ -60,11 +78,26 @@ CERT_URL_PORT = 443
 CERT_URL_PATH_PREFIX = "/echo.api/"
 ALEXA_SIGNING_DOMAIN = "echo-api.amazon.com"
 MAX_TIMESTAMP_TOLERANCE_SECONDS = 150
+MIN_RSA_KEY_BITS = 2048  # what the CA/Browser Forum requires; Amazon's signing key is 2048
+MAX_RSA_KEY_BITS = 8192  # beyond any real certificate; verifying costs grow with the size
+MIN_RSA_PUBLIC_EXPONENT = 65537  # the CA/Browser Forum's lower bound; Amazon's is 65537
 
-FETCH_TIMEOUT_SECONDS = (1.0, 2.0)  # (connect, read)
+FETCH_CONNECT_TIMEOUT_SECONDS = 1.0
+FETCH_READ_TIMEOUT_SECONDS = 2.0  # for each read; FETCH_DEADLINE_SECONDS bounds the whole fetch
+FETCH_DEADLINE_SECONDS = 3.0  # connect, TLS, headers and body; Alexa waits 8 s in all
+MAX_CONCURRENT_FETCHES = 2  # at once, per verifier; more new URLs are refused, not queued
 MAX_CHAIN_BYTES = 64 * 1024  # Amazon's chain file is about 5 KB
 MAX_CHAIN_CERTIFICATES = 8
 DEFAULT_CACHE_SIZE = 8  # Alexa uses one chain URL at a time; a handful covers a rollover
+FAILED_URL_SECONDS = 30.0  # a URL whose chain failed is refused without a fetch this long
+FAILED_URL_CACHE_SIZE = 64
+
+
+class Headers(Protocol):
+    """Request headers: a plain dict or Werkzeug's ``Headers`` (case-insensitive, multi)."""
+
+    def items(self) -> Iterable[tuple[str, Any]]: ...
+
 
 Clock = Callable[[], datetime]
 """Returns the current time as an aware UTC datetime."""
@@ -137,15 +170,158 @@ def normalise_cert_url(url: str) -> str:
 # --- 2. fetching, trusting and validating the chain -----------------------------------------
 
 
-def fetch_cert_chain(url: str) -> bytes:
-    """Fetch a certificate chain over HTTPS: short timeouts, no redirects, bounded size.
+class _Deadline:
+    """One fetch's deadline: the connections it uses are shut down when it passes.
 
-    ``url`` must come from :func:`normalise_cert_url`. TLS to S3 is verified by ``requests``.
-    Raises :class:`VerificationError` on any failure.
+    A read timeout only bounds each read: a server (or anything in the path) sending a byte
+    a second never trips it. So a timer shuts the sockets down at the deadline, which ends
+    any read or TLS handshake blocked on them at once.
     """
-    try:
-        with requests.get(
-            url, timeout=FETCH_TIMEOUT_SECONDS, stream=True, allow_redirects=False
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._connections: list[urllib3.connection.HTTPConnection] = []
+        self.passed = False
+
+    def track(self, connection: urllib3.connection.HTTPConnection) -> None:
+        with self._lock:
+            if connection not in self._connections:
+                self._connections.append(connection)
+            passed = self.passed
+        if passed:
+            _shut_down(connection)
+
+    def expire(self) -> None:
+        with self._lock:
+            self.passed = True
+            connections = list(self._connections)
+        for connection in connections:
+            _shut_down(connection)
+
+
+def _shut_down(connection: urllib3.connection.HTTPConnection) -> None:
+    sock = connection.sock
+    if sock is None:
+        return
+    # socket.socket's own shutdown, also for an SSLSocket: the TLS layer, maybe in use by the
+    # fetching thread, is left alone; its blocked read just ends. (Already closed: no matter.)
+    with contextlib.suppress(OSError):
+        socket.socket.shutdown(sock, socket.SHUT_RDWR)
+
+
+_fetching = threading.local()  # .deadline: the _Deadline of this thread's fetch, if any
+
+
+def _track(connection: urllib3.connection.HTTPConnection) -> None:
+    deadline: _Deadline | None = getattr(_fetching, "deadline", None)
+    if deadline is not None:
+        deadline.track(connection)
+
+
+class _TrackedHTTPConnection(urllib3.connection.HTTPConnection):
+    """A connection that puts itself under the deadline of the fetch using it."""
+
+    def connect(self) -> None:
+        _track(self)
+        super().connect()
+
+    def request(self, *args: Any, **kwargs: Any) -> None:
+        _track(self)  # also when the connection is reused from the pool
+        super().request(*args, **kwargs)
+
+
+class _TrackedHTTPSConnection(urllib3.connection.HTTPSConnection):
+    def connect(self) -> None:
+        _track(self)  # before the TLS handshake, so that it is under the deadline too
+        super().connect()
+
+    def request(self, *args: Any, **kwargs: Any) -> None:
+        _track(self)
+        super().request(*args, **kwargs)
+
+
+class _HTTPPool(urllib3.HTTPConnectionPool):
+    ConnectionCls = _TrackedHTTPConnection
+
+
+class _HTTPSPool(urllib3.HTTPSConnectionPool):
+    ConnectionCls = _TrackedHTTPSConnection
+
+
+_POOL_CLASSES: dict[str, type[urllib3.HTTPConnectionPool]] = {
+    "http": _HTTPPool,
+    "https": _HTTPSPool,
+}
+
+
+class _DeadlineAdapter(requests.adapters.HTTPAdapter):
+    """requests' adapter, with connections that a fetch's deadline can shut down."""
+
+    def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
+        super().init_poolmanager(*args, **kwargs)
+        self.poolmanager.pool_classes_by_scheme = _POOL_CLASSES
+
+    def proxy_manager_for(self, proxy: str, **proxy_kwargs: Any) -> Any:
+        manager = super().proxy_manager_for(proxy, **proxy_kwargs)
+        manager.pool_classes_by_scheme = _POOL_CLASSES
+        return manager
+
+
+_FETCH_ERRORS = (requests.RequestException, urllib3.exceptions.HTTPError, OSError)
+
+
+class HttpsChainFetcher:
+    """Fetches certificate chains over HTTPS within an overall deadline.
+
+    One ``requests`` session, so the TLS connection to S3 is reused from fetch to fetch;
+    no redirects, no cookies, no compression, at most MAX_CHAIN_BYTES. Each fetch (connect,
+    TLS handshake, headers and body) ends by ``deadline_seconds``: see :class:`_Deadline`.
+    Only a DNS lookup cannot be cut short; the verifier stops waiting at the deadline all the
+    same. TLS to S3 is verified by ``requests`` (certifi's roots). Safe to call from several
+    threads. Raises :class:`VerificationError` on any failure.
+    """
+
+    def __init__(
+        self,
+        *,
+        deadline_seconds: float = FETCH_DEADLINE_SECONDS,
+        connect_timeout_seconds: float = FETCH_CONNECT_TIMEOUT_SECONDS,
+        read_timeout_seconds: float = FETCH_READ_TIMEOUT_SECONDS,
+    ) -> None:
+        self._deadline_seconds = deadline_seconds
+        self._timeout = (
+            min(connect_timeout_seconds, deadline_seconds),
+            min(read_timeout_seconds, deadline_seconds),
+        )
+        session = requests.Session()
+        session.cookies.set_policy(http.cookiejar.DefaultCookiePolicy(allowed_domains=[]))
+        session.headers["Accept-Encoding"] = "identity"
+        adapter = _DeadlineAdapter(pool_maxsize=MAX_CONCURRENT_FETCHES, max_retries=0)
+        session.mount("https://", adapter)
+        session.mount("http://", adapter)  # only ever a test server: real chain URLs are https
+        self._session = session
+
+    def __call__(self, url: str) -> bytes:
+        """The chain at ``url``, which must come from :func:`normalise_cert_url`."""
+        deadline = _Deadline()
+        timer = threading.Timer(self._deadline_seconds, deadline.expire)
+        timer.daemon = True
+        _fetching.deadline = deadline
+        timer.start()
+        try:
+            body = self._get(url, deadline)
+        except _FETCH_ERRORS:
+            raise VerificationError("certificate chain could not be fetched") from None
+        finally:
+            timer.cancel()
+            _fetching.deadline = None
+        if deadline.passed:  # a shut-down socket can look like the end of a short body
+            raise VerificationError("certificate chain could not be fetched")
+        return body
+
+    def _get(self, url: str, deadline: _Deadline) -> bytes:
+        with self._session.get(
+            url, timeout=self._timeout, stream=True, allow_redirects=False
         ) as response:
             if response.status_code != 200:
                 raise VerificationError("certificate chain could not be fetched")
@@ -157,9 +333,19 @@ def fetch_cert_chain(url: str) -> bytes:
                 body += chunk
                 if len(body) > MAX_CHAIN_BYTES:
                     raise VerificationError("certificate chain is too large")
+                if deadline.passed:
+                    raise VerificationError("certificate chain could not be fetched")
             return bytes(body)
-    except requests.RequestException:
-        raise VerificationError("certificate chain could not be fetched") from None
+
+
+@functools.cache
+def _shared_fetcher() -> HttpsChainFetcher:
+    return HttpsChainFetcher()
+
+
+def fetch_cert_chain(url: str) -> bytes:
+    """Fetch a chain with the process's shared :class:`HttpsChainFetcher` (one session)."""
+    return _shared_fetcher()(url)
 
 
 def load_cert_chain(pem: bytes) -> list[x509.Certificate]:
@@ -268,6 +454,7 @@ def validate_cert_chain(
         raise VerificationError("signing certificate is not for echo-api.amazon.com")
     if key_usage is not None and not key_usage.digital_signature:
         raise VerificationError("signing certificate may not sign")
+    check_signing_key(leaf)
     return ValidatedChain(
         leaf=leaf,
         valid_from=max(cert.not_valid_before_utc for cert in path),
@@ -275,43 +462,29 @@ def validate_cert_chain(
     )
 
 
-class _ChainCache:
-    """Validated chains per normalised URL, thread-safe, least recently used first out."""
+def check_signing_key(leaf: x509.Certificate) -> None:
+    """Refuse a signing key that is not RSA, or too weak or too odd to trust.
 
-    def __init__(self, max_entries: int) -> None:
-        if max_entries < 1:
-            raise ValueError("max_entries must be at least 1")
-        self._max_entries = max_entries
-        self._entries: OrderedDict[str, ValidatedChain] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def get(self, url: str, now: datetime) -> ValidatedChain | None:
-        with self._lock:
-            entry = self._entries.get(url)
-            if entry is None:
-                return None
-            if not entry.covers(now):  # expired (or the clock went back): validate again
-                del self._entries[url]
-                return None
-            self._entries.move_to_end(url)
-            return entry
-
-    def put(self, url: str, entry: ValidatedChain) -> None:
-        with self._lock:
-            self._entries[url] = entry
-            self._entries.move_to_end(url)
-            while len(self._entries) > self._max_entries:
-                self._entries.popitem(last=False)
-
-    def __len__(self) -> int:
-        with self._lock:
-            return len(self._entries)
+    The path validation checks the keys of the certificates that sign others, not the leaf's
+    own key: without this, a trusted CA's RSA-1024 (or EC) leaf would be accepted.
+    """
+    try:
+        public_key = leaf.public_key()
+    except (ValueError, TypeError):  # an algorithm cryptography does not support
+        raise VerificationError("signing certificate does not hold an RSA key") from None
+    if not isinstance(public_key, rsa.RSAPublicKey):
+        raise VerificationError("signing certificate does not hold an RSA key")
+    exponent = public_key.public_numbers().e
+    if public_key.key_size < MIN_RSA_KEY_BITS or exponent < MIN_RSA_PUBLIC_EXPONENT:
+        raise VerificationError("signing certificate key is too weak")
+    if public_key.key_size > MAX_RSA_KEY_BITS or exponent % 2 == 0 or exponent.bit_length() > 256:
+        raise VerificationError("signing certificate key is not usable")
 
 
 # --- the verifiers ----------------------------------------------------------------------------
 
 
-def _header(headers: Mapping[str, Any], name: str) -> str | None:
+def _header(headers: Headers, name: str) -> str | None:
     """A header value by case-insensitive name (works for dicts and Werkzeug headers)."""
     wanted = name.lower()
     for key, value in headers.items():
@@ -320,13 +493,29 @@ def _header(headers: Mapping[str, Any], name: str) -> str | None:
     return None
 
 
+@dataclass(frozen=True)
+class _Flight:
+    """A chain fetch under way: when it started (``monotonic``) and its result to come."""
+
+    started: float
+    result: Future[ValidatedChain]
+
+
 class AlexaSignatureVerifier(AbstractVerifier):
     """Checks the ``SignatureCertChainUrl`` chain and the ``Signature-256`` body signature.
 
+    It needs the headers and the raw body only, never the parsed envelope, so the web entry
+    runs it before it parses anything.
+
     ``fetcher`` fetches a chain (default: :func:`fetch_cert_chain`, over the network);
     ``trust_store`` holds the roots (default: :func:`default_trust_store`); ``clock`` gives the
-    time used for certificate dates. Each URL's chain is fetched and validated once and kept
-    until the first certificate on its path expires.
+    time used for certificate dates; ``monotonic`` the time for deadlines and the failure
+    cache. Each URL's chain is fetched and validated once and kept (at most ``cache_size``
+    URLs, least recently used out first) until the first certificate on its path expires.
+    Fetches are single-flight per URL (concurrent requests wait for the one fetch), at most
+    ``max_concurrent_fetches`` at once (a request needing another is refused at once), and a
+    request waits at most ``fetch_deadline_seconds`` for one. A URL whose fetch or validation
+    failed is refused without a fetch for ``FAILED_URL_SECONDS``.
     """
 
     def __init__(
@@ -336,15 +525,36 @@ class AlexaSignatureVerifier(AbstractVerifier):
         trust_store: Store | None = None,
         clock: Clock = utc_now,
         cache_size: int = DEFAULT_CACHE_SIZE,
+        fetch_deadline_seconds: float = FETCH_DEADLINE_SECONDS,
+        max_concurrent_fetches: int = MAX_CONCURRENT_FETCHES,
+        monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
+        if cache_size < 1:
+            raise ValueError("cache_size must be at least 1")
+        if max_concurrent_fetches < 1:
+            raise ValueError("max_concurrent_fetches must be at least 1")
         self._fetcher = fetcher
         self._trust_store = trust_store if trust_store is not None else default_trust_store()
         self._clock = clock
-        self._cache = _ChainCache(cache_size)
+        self._fetch_deadline = fetch_deadline_seconds
+        self._max_fetches = max_concurrent_fetches
+        self._monotonic = monotonic
+        self._lock = threading.Lock()
+        self._chains: TLRUCache[str, ValidatedChain, datetime] = TLRUCache(
+            maxsize=cache_size, ttu=lambda _url, chain, _now: chain.valid_until, timer=self._now
+        )
+        self._failures: TTLCache[str, str, float] = TTLCache(
+            maxsize=FAILED_URL_CACHE_SIZE, ttl=FAILED_URL_SECONDS, timer=monotonic
+        )
+        self._flights: dict[str, _Flight] = {}
+        self._pool: ThreadPoolExecutor | None = None  # started with the first fetch
+
+    def _now(self) -> datetime:
+        return _as_utc(self._clock())
 
     def verify(
         self,
-        headers: Mapping[str, Any],
+        headers: Headers,
         serialized_request_env: str | bytes,
         deserialized_request_env: object,
     ) -> None:
@@ -366,20 +576,61 @@ class AlexaSignatureVerifier(AbstractVerifier):
     def signing_certificate(self, cert_url: str) -> x509.Certificate:
         """The validated signing certificate for a chain URL (cached)."""
         url = normalise_cert_url(cert_url)
-        now = _as_utc(self._clock())
-        cached = self._cache.get(url, now)
-        if cached is not None:
-            return cached.leaf
+        now = self._now()
+        with self._lock:
+            cached = self._chains.get(url)
+            if cached is not None and cached.covers(now):
+                return cached.leaf
+            if cached is not None:  # the clock went back before its start: validate again
+                del self._chains[url]
+            failure = self._failures.get(url)
+            if failure is not None:
+                raise VerificationError(failure)
+            flight = self._flights.get(url)
+            if flight is None:
+                if len(self._flights) >= self._max_fetches:
+                    raise VerificationError("too many certificate chain fetches")
+                if self._pool is None:
+                    self._pool = ThreadPoolExecutor(
+                        max_workers=self._max_fetches, thread_name_prefix="cert-chain-fetch"
+                    )
+                flight = _Flight(self._monotonic(), self._pool.submit(self._load, url))
+                self._flights[url] = flight
+        remaining = flight.started + self._fetch_deadline - self._monotonic()
         try:
-            pem = self._fetcher(url)
-        except VerificationError:
-            raise
-        except Exception:  # a fetcher's own failure still refuses the request (fail closed)
-            logger.warning("certificate chain fetch failed", exc_info=True)
+            validated = flight.result.result(timeout=max(remaining, 0.0))
+        except FutureTimeoutError:
+            self._remember_failure(url, "certificate chain could not be fetched")
             raise VerificationError("certificate chain could not be fetched") from None
-        validated = validate_cert_chain(load_cert_chain(pem), self._trust_store, now)
-        self._cache.put(url, validated)
+        except VerificationError as error:  # a fresh exception for each waiting request
+            raise VerificationError(str(error)) from None
         return validated.leaf
+
+    def _load(self, url: str) -> ValidatedChain:
+        """Fetch and validate one URL's chain (in a fetch thread), and remember the outcome."""
+        try:
+            try:
+                pem = self._fetcher(url)
+                validated = validate_cert_chain(
+                    load_cert_chain(pem), self._trust_store, self._now()
+                )
+            except VerificationError as error:
+                self._remember_failure(url, str(error))
+                raise
+            except Exception:  # a fetcher's own failure still refuses the request (fail closed)
+                logger.warning("certificate chain fetch failed", exc_info=True)
+                self._remember_failure(url, "certificate chain could not be fetched")
+                raise VerificationError("certificate chain could not be fetched") from None
+            with self._lock:
+                self._chains[url] = validated
+            return validated
+        finally:
+            with self._lock:
+                self._flights.pop(url, None)
+
+    def _remember_failure(self, url: str, message: str) -> None:
+        with self._lock:
+            self._failures[url] = message
 
 
 def verify_body_signature(leaf: x509.Certificate, signature_b64: str, body: bytes) -> None:
@@ -422,14 +673,20 @@ class AlexaTimestampVerifier(AbstractVerifier):
 
     def verify(
         self,
-        headers: Mapping[str, Any],
+        headers: Headers,
         serialized_request_env: str | bytes,
         deserialized_request_env: object,
     ) -> None:
         timestamp = _request_timestamp(deserialized_request_env)
         if timestamp is None:
             raise VerificationError("request timestamp is missing")
-        skew = _as_utc(timestamp) - _as_utc(self._clock())
+        try:
+            # An offset of a day or more (ValueError), or a moment an offset pushes past the
+            # years 1-9999 (OverflowError), parses but cannot be taken to UTC.
+            moment = _as_utc(timestamp)
+        except (OverflowError, ValueError):
+            raise VerificationError("request timestamp is not valid") from None
+        skew = moment - _as_utc(self._clock())
         if skew < -self._tolerance:
             raise VerificationError("request timestamp is too old")
         if skew > self._tolerance:
@@ -463,7 +720,7 @@ class SkillIdVerifier(AbstractVerifier):
 
     def verify(
         self,
-        headers: Mapping[str, Any],
+        headers: Headers,
         serialized_request_env: str | bytes,
         deserialized_request_env: object,
     ) -> None:

@@ -15,6 +15,7 @@ from skill import app as app_module
 from skill.app import ForeignSkillError, handle_event
 from skill.handlers.topics import TopicHandler
 from skill.lambda_function import handler
+from skill.logs import JsonFormatter
 from skill.settings import Settings
 
 
@@ -42,6 +43,28 @@ def test_exception_encountered_is_logged_without_speech(
     response = invoke(load_event("exception_encountered.json"))
     assert "outputSpeech" not in response["response"]
     assert any("Alexa reported an error" in record.getMessage() for record in caplog.records)
+
+
+ALEXA_SAYS = "Invalid SSML near 'my face is drooping' for MARKER-amzn1.ask.account.X"
+
+
+@pytest.mark.parametrize("name", ["session_ended_error.json", "exception_encountered.json"])
+def test_alexas_error_message_is_never_logged_verbatim(
+    invoke: Invoke, caplog: pytest.LogCaptureFixture, name: str
+) -> None:
+    """Alexa's free text may quote what was said or sent: only its type and length are logged."""
+    caplog.set_level("DEBUG")
+    event = load_event(name)
+    event["request"]["error"]["message"] = ALEXA_SAYS
+    invoke(event)
+    formatter = JsonFormatter()
+    logged = "\n".join(formatter.format(record) for record in caplog.records)
+    logged += "\n".join(repr(record.__dict__) for record in caplog.records)
+    assert "MARKER" not in logged and "drooping" not in logged
+    reported = [r for r in caplog.records if getattr(r, "error_message", None) is not None]
+    assert reported, "the error is still reported"
+    assert reported[0].__dict__["error_message"] == f"withheld ({len(ALEXA_SAYS)} characters)"
+    assert reported[0].__dict__["error_type"] == "INVALID_RESPONSE"
 
 
 def _can_fulfill(invoke: Invoke, intent: str, slots: dict[str, Any]) -> dict[str, Any]:

@@ -6,6 +6,7 @@ import http.server
 import importlib.abc
 import sys
 import threading
+import time
 import warnings
 from collections.abc import Iterator
 from datetime import timedelta
@@ -14,12 +15,14 @@ from typing import Any, ClassVar
 import pytest
 from ask_sdk_core.serialize import DefaultSerializer
 from ask_sdk_model.request_envelope import RequestEnvelope
+from cryptography import x509
 from web_support import (
     CHAIN_URL,
     NOW,
     OTHER_SKILL_ID,
     SKILL_ID,
     DictFetcher,
+    GatedFetcher,
     Pki,
     body_of,
     chain_url,
@@ -28,6 +31,7 @@ from web_support import (
     make_pki,
     pem,
     sign,
+    wait_until,
 )
 
 from skill import sdk_compat, verification
@@ -35,6 +39,7 @@ from skill.sdk_compat import VerificationException
 from skill.verification import (
     AlexaSignatureVerifier,
     AlexaTimestampVerifier,
+    HttpsChainFetcher,
     SkillIdVerifier,
     VerificationError,
     fetch_cert_chain,
@@ -167,6 +172,10 @@ def test_a_malformed_signature_is_refused(verifier: AlexaSignatureVerifier, sign
         ("untrusted-root", "certificate chain is not trusted"),
         ("leaf-only", "certificate chain is not trusted"),
         ("not-pem", "certificate chain could not be read"),
+        ("weak-key", "signing certificate key is too weak"),  # RSA 1024
+        ("small-exponent", "signing certificate key is too weak"),  # RSA 2048, e = 3
+        ("ec-key", "signing certificate does not hold an RSA key"),
+        ("huge-key", "signing certificate key is not usable"),  # RSA 8200
     ],
 )
 def test_a_bad_chain_is_refused(
@@ -174,7 +183,7 @@ def test_a_bad_chain_is_refused(
 ) -> None:
     body = body_of(envelope())
     # Signed with the key the (bad) leaf really holds: only the chain is wrong.
-    key = pki.rogue_key if name == "untrusted-root" else pki.leaf_key
+    key = pki.leaf_keys.get(chain_url(name), pki.leaf_key)
     headers = {"SignatureCertChainUrl": chain_url(name), "Signature-256": sign(body, key)}
     with pytest.raises(VerificationException, match=message):
         check_signature(verifier, body, headers)
@@ -199,17 +208,123 @@ def test_the_chain_must_reach_the_injected_trust_store(pki: Pki, fetcher: DictFe
         check_signature(verifier, body, good_headers(pki, body))
 
 
-def test_a_fetch_failure_is_refused_and_not_cached(pki: Pki) -> None:
+def test_a_fetch_failure_is_remembered_for_a_while_only(pki: Pki) -> None:
+    """A failed URL is refused without a fetch for FAILED_URL_SECONDS, then fetched again."""
+    now = [1000.0]
     fetcher = DictFetcher({})
+    verifier = AlexaSignatureVerifier(
+        fetcher=fetcher,
+        trust_store=pki.trust_store(),
+        clock=fixed_clock(),
+        monotonic=lambda: now[0],
+    )
+    body = body_of(envelope())
+    for _ in range(3):
+        with pytest.raises(VerificationException, match="could not be fetched"):
+            check_signature(verifier, body, good_headers(pki, body))
+    assert fetcher.calls == [CHAIN_URL]
+    fetcher.chains.update(pki.chains)
+    now[0] += verification.FAILED_URL_SECONDS - 1
+    with pytest.raises(VerificationException, match="could not be fetched"):
+        check_signature(verifier, body, good_headers(pki, body))
+    now[0] += 2
+    check_signature(verifier, body, good_headers(pki, body))
+    assert fetcher.calls == [CHAIN_URL, CHAIN_URL]
+
+
+def test_a_chain_that_fails_validation_is_remembered_too(
+    pki: Pki, verifier: AlexaSignatureVerifier, fetcher: DictFetcher
+) -> None:
+    body = body_of(envelope())
+    headers = good_headers(pki, body, chain_url("untrusted-root"))
+    for _ in range(3):
+        with pytest.raises(VerificationException, match="certificate chain is not trusted"):
+            check_signature(verifier, body, headers)
+    assert fetcher.calls == [chain_url("untrusted-root")]
+
+
+def _verify_in_threads(
+    verifier: AlexaSignatureVerifier, jobs: list[tuple[bytes, dict[str, str]]]
+) -> tuple[list[threading.Thread], list[BaseException | None]]:
+    """Start one thread per (body, headers); each appends None or its exception."""
+    outcomes: list[BaseException | None] = []
+
+    def work(body: bytes, headers: dict[str, str]) -> None:
+        try:
+            check_signature(verifier, body, headers)
+        except BaseException as exc:  # collected and asserted by the caller
+            outcomes.append(exc)
+        else:
+            outcomes.append(None)
+
+    threads = [threading.Thread(target=work, args=job) for job in jobs]
+    for thread in threads:
+        thread.start()
+    return threads, outcomes
+
+
+def test_concurrent_requests_for_one_chain_share_one_fetch(pki: Pki) -> None:
+    fetcher = GatedFetcher(dict(pki.chains))
     verifier = AlexaSignatureVerifier(
         fetcher=fetcher, trust_store=pki.trust_store(), clock=fixed_clock()
     )
     body = body_of(envelope())
-    with pytest.raises(VerificationException, match="could not be fetched"):
-        check_signature(verifier, body, good_headers(pki, body))
-    fetcher.chains.update(pki.chains)
-    check_signature(verifier, body, good_headers(pki, body))
-    assert fetcher.calls == [CHAIN_URL, CHAIN_URL]
+    threads, outcomes = _verify_in_threads(verifier, [(body, good_headers(pki, body))] * 4)
+    wait_until(lambda: fetcher.calls)
+    time.sleep(0.2)  # the other three are waiting for that fetch (or, unguarded, fetching too)
+    fetcher.gate.set()
+    for thread in threads:
+        thread.join(timeout=10)
+    assert outcomes == [None] * 4
+    assert fetcher.calls == [CHAIN_URL]
+
+
+def test_fetches_in_flight_are_bounded(pki: Pki) -> None:
+    limit = verification.MAX_CONCURRENT_FETCHES
+    urls = [chain_url(f"slow-{index}") for index in range(limit + 1)]
+    fetcher = GatedFetcher({url: pki.chains[CHAIN_URL] for url in urls})
+    verifier = AlexaSignatureVerifier(
+        fetcher=fetcher, trust_store=pki.trust_store(), clock=fixed_clock()
+    )
+    body = body_of(envelope())
+    threads, outcomes = _verify_in_threads(
+        verifier, [(body, good_headers(pki, body, url)) for url in urls[:limit]]
+    )
+    try:
+        wait_until(lambda: len(fetcher.calls) == limit)
+        started = time.monotonic()
+        with pytest.raises(VerificationException, match="too many certificate chain fetches"):
+            check_signature(verifier, body, good_headers(pki, body, urls[-1]))
+        assert time.monotonic() - started < 1.0  # refused at once, not queued
+        assert urls[-1] not in fetcher.calls
+    finally:
+        fetcher.gate.set()
+        for thread in threads:
+            thread.join(timeout=10)
+    assert outcomes == [None] * limit
+    check_signature(verifier, body, good_headers(pki, body, urls[-1]))  # a free slot again
+
+
+def test_a_fetch_past_its_deadline_refuses_the_request_in_time(pki: Pki) -> None:
+    fetcher = GatedFetcher(dict(pki.chains))  # the gate stays shut: the network hangs
+    verifier = AlexaSignatureVerifier(
+        fetcher=fetcher,
+        trust_store=pki.trust_store(),
+        clock=fixed_clock(),
+        fetch_deadline_seconds=0.3,
+    )
+    body = body_of(envelope())
+    try:
+        started = time.monotonic()
+        with pytest.raises(VerificationException, match="could not be fetched"):
+            check_signature(verifier, body, good_headers(pki, body))
+        assert time.monotonic() - started < 1.5
+        with pytest.raises(VerificationException, match="could not be fetched"):
+            check_signature(verifier, body, good_headers(pki, body))  # remembered: no wait
+        assert time.monotonic() - started < 1.5
+        assert fetcher.calls == [CHAIN_URL]
+    finally:
+        fetcher.gate.set()
 
 
 def test_a_fetcher_that_crashes_refuses_the_request(pki: Pki) -> None:
@@ -222,6 +337,24 @@ def test_a_fetcher_that_crashes_refuses_the_request(pki: Pki) -> None:
     body = body_of(envelope())
     with pytest.raises(VerificationException, match="could not be fetched"):
         check_signature(verifier, body, good_headers(pki, body))
+
+
+@pytest.mark.parametrize(
+    ("name", "message"),
+    [
+        ("weak-key", "too weak"),
+        ("small-exponent", "too weak"),
+        ("ec-key", "does not hold an RSA key"),
+        ("huge-key", "not usable"),
+    ],
+)
+def test_a_trusted_chain_with_an_unfit_signing_key_is_not_validated(
+    pki: Pki, name: str, message: str
+) -> None:
+    """Refused when the chain is validated, so it is never cached as a good chain."""
+    chain = x509.load_pem_x509_certificates(pki.chains[chain_url(name)])
+    with pytest.raises(VerificationError, match=message):
+        validate_cert_chain(chain, pki.trust_store(), NOW)
 
 
 def test_validate_cert_chain_reports_the_window_of_the_whole_path(pki: Pki) -> None:
@@ -424,6 +557,26 @@ def test_a_smaller_tolerance_is_honoured() -> None:
         verifier.verify({}, "", parsed(envelope(timestamp=NOW - timedelta(seconds=11))))
 
 
+#: Timestamps that parse but cannot be taken to UTC: an offset of a day or more, or a moment
+#: that an offset pushes past year 9999 or before year 1 (OverflowError, ValueError).
+UNREPRESENTABLE_TIMESTAMPS = [
+    "2026-03-01T12:00:00+25:00",
+    "2026-03-01T12:00:00+24:00",
+    "2026-03-01T12:00:00-99:00",
+    "9999-12-31T23:59:59-01:00",
+    "0001-01-01T00:00:00+01:00",
+]
+
+
+@pytest.mark.parametrize("timestamp", UNREPRESENTABLE_TIMESTAMPS)
+def test_a_timestamp_that_cannot_be_taken_to_utc_is_refused(timestamp: str) -> None:
+    document = envelope()
+    document["request"]["timestamp"] = timestamp
+    verifier = AlexaTimestampVerifier(clock=fixed_clock())
+    with pytest.raises(VerificationError, match=r"^request timestamp is not valid$"):
+        verifier.verify({}, "", parsed(document))
+
+
 # --- the skill ID -----------------------------------------------------------------------------
 
 
@@ -475,10 +628,42 @@ def test_an_empty_skill_id_is_a_configuration_error() -> None:
 # --- the default fetcher (a real HTTP server on loopback) -------------------------------------
 
 
+TRICKLE_SECONDS = 0.5  # a byte this often: well inside the 2 s read timeout
+
+
 class _ChainHandler(http.server.BaseHTTPRequestHandler):
+    """Serves ``routes`` over keep-alive HTTP/1.1; two paths trickle a byte at a time."""
+
+    protocol_version = "HTTP/1.1"
     routes: ClassVar[dict[str, tuple[int, dict[str, str], bytes]]] = {}
+    connections: ClassVar[list[tuple[str, int]]] = []
+
+    def setup(self) -> None:
+        super().setup()
+        self.connections.append(self.client_address)
+
+    def _trickle(self, data: bytes) -> None:
+        """Send ``data`` one byte per TRICKLE_SECONDS, until done or the client leaves."""
+        for index in range(len(data)):
+            try:
+                self.wfile.write(data[index : index + 1])
+                self.wfile.flush()
+            except OSError:
+                return
+            time.sleep(TRICKLE_SECONDS)
 
     def do_GET(self) -> None:
+        if self.path == "/echo.api/slow-headers.pem":  # 40 header bytes: 20 s
+            self.close_connection = True
+            self.wfile.write(b"HTTP/1.1 200 OK\r\n")
+            self._trickle(b"X-Slow: " + b"a" * 32)
+            return
+        if self.path == "/echo.api/slow-body.pem":
+            self.close_connection = True
+            body = b"x" * 40
+            self.wfile.write(b"HTTP/1.1 200 OK\r\nContent-Length: 40\r\n\r\n")
+            self._trickle(body)
+            return
         status, headers, body = self.routes.get(self.path, (404, {}, b"not found"))
         self.send_response(status)
         for name, value in headers.items():
@@ -491,6 +676,11 @@ class _ChainHandler(http.server.BaseHTTPRequestHandler):
         """Quiet."""
 
 
+class _QuietServer(http.server.ThreadingHTTPServer):
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """A client that hung up mid-answer (a deadline, a size limit) is expected here."""
+
+
 @pytest.fixture
 def chain_server(pki: Pki) -> Iterator[str]:
     big = b"x" * (verification.MAX_CHAIN_BYTES + 1)
@@ -499,8 +689,9 @@ def chain_server(pki: Pki) -> Iterator[str]:
         "/echo.api/big.pem": (200, {}, big),
         "/echo.api/moved.pem": (302, {"Location": "/echo.api/good.pem"}, b""),
     }
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _ChainHandler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    _ChainHandler.connections = []
+    server = _QuietServer(("127.0.0.1", 0), _ChainHandler)
+    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
     thread.start()
     try:
         yield f"http://127.0.0.1:{server.server_address[1]}"
@@ -527,6 +718,41 @@ def test_the_default_fetcher_refuses_bad_answers(
 ) -> None:
     with pytest.raises(VerificationError, match=message):
         fetch_cert_chain(f"{chain_server}{path}")
+
+
+def test_the_default_fetcher_reuses_its_connection(pki: Pki, chain_server: str) -> None:
+    for _ in range(3):
+        assert fetch_cert_chain(f"{chain_server}/echo.api/good.pem") == pki.chains[CHAIN_URL]
+    assert len(_ChainHandler.connections) == 1
+
+
+def test_the_default_fetcher_gives_up_on_a_trickle_at_its_deadline(chain_server: str) -> None:
+    """A byte every half second never trips the read timeout; the overall deadline (3 s) ends
+    the fetch, and the thread is free again."""
+    outcome: list[BaseException] = []
+
+    def fetch() -> None:
+        try:
+            fetch_cert_chain(f"{chain_server}/echo.api/slow-headers.pem")
+        except BaseException as exc:  # asserted below
+            outcome.append(exc)
+
+    thread = threading.Thread(target=fetch, daemon=True)
+    started = time.monotonic()
+    thread.start()
+    thread.join(timeout=5.0)  # the deadline plus slack: far less than the 20 s trickle
+    assert not thread.is_alive(), "a trickling server held the fetch past its deadline"
+    assert time.monotonic() - started < 5.0
+    assert len(outcome) == 1 and isinstance(outcome[0], VerificationError)
+    assert "could not be fetched" in str(outcome[0])
+
+
+def test_a_fetchers_deadline_covers_the_body_too(chain_server: str) -> None:
+    fetcher = HttpsChainFetcher(deadline_seconds=1.0)
+    started = time.monotonic()
+    with pytest.raises(VerificationError, match="could not be fetched"):
+        fetcher(f"{chain_server}/echo.api/slow-body.pem")
+    assert time.monotonic() - started < 2.5
 
 
 def test_the_default_fetcher_refuses_an_unreachable_host() -> None:

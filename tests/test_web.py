@@ -5,14 +5,22 @@ from __future__ import annotations
 import dataclasses
 import json
 import logging
+import os
+import socket
+import subprocess
+import sys
 import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 import requests
+from ask_sdk_core.serialize import DefaultSerializer
 from ask_sdk_core.skill import CustomSkill
+from ask_sdk_model.request_envelope import RequestEnvelope
 from flask import Flask
 from flask.testing import FlaskClient
 from web_support import (
@@ -36,6 +44,7 @@ from web_support import (
 
 from skill import app as skill_app
 from skill import web
+from skill.app import handle_event
 from skill.sdk_compat import AbstractVerifier
 from skill.settings import Settings
 from skill.tools.envelopes import LOCAL_SKILL_ID, Session
@@ -51,6 +60,7 @@ from skill.web import (
 )
 
 JSON = "application/json; charset=utf-8"
+REPO_ROOT = Path(__file__).resolve().parent.parent
 
 
 @pytest.fixture(scope="module")
@@ -141,6 +151,17 @@ def test_a_stale_signed_request_is_refused(client: FlaskClient, pki: Pki) -> Non
     assert response.get_json() == {"error": "request timestamp is too old"}
 
 
+@pytest.mark.parametrize("timestamp", ["2026-03-01T12:00:00+25:00", "9999-12-31T23:59:59-01:00"])
+def test_a_signed_request_with_an_unrepresentable_timestamp_is_400(
+    client: FlaskClient, pki: Pki, timestamp: str
+) -> None:
+    document = envelope()
+    document["request"]["timestamp"] = timestamp
+    response = post_signed(client, pki, document)
+    assert response.status_code == 400
+    assert response.get_json() == {"error": "request timestamp is not valid"}
+
+
 def test_a_signed_request_for_another_skill_is_refused(client: FlaskClient, pki: Pki) -> None:
     response = post_signed(client, pki, envelope(application_id=OTHER_SKILL_ID))
     assert response.status_code == 400
@@ -185,10 +206,9 @@ def test_a_refusal_logs_one_line_without_body_or_ids(
         assert text not in caplog.text
 
 
-# --- what is refused before verification ------------------------------------------------------
+# --- what is refused as unreadable -------------------------------------------------------------
 
-
-@pytest.mark.parametrize(
+MALFORMED = pytest.mark.parametrize(
     ("data", "content_type", "error"),
     [
         (b"{not json", JSON, "request body is not valid JSON"),
@@ -201,15 +221,165 @@ def test_a_refusal_logs_one_line_without_body_or_ids(
         (b'{"request": 5}', JSON, "request body is not an Alexa request envelope"),
         (b"{}", "text/plain", "content type must be application/json"),
         (b"{}", "application/x-www-form-urlencoded", "content type must be application/json"),
+        # present as JSON, but missing what every Alexa request carries
+        (b'{"request": {"type": "IntentRequest"}}', JSON, "not an Alexa request envelope"),
     ],
 )
-def test_malformed_requests_are_400_json(
-    client: FlaskClient, data: bytes, content_type: str, error: str
+
+
+@MALFORMED
+def test_malformed_requests_are_400_json_in_dev_mode(
+    web_settings: Settings, data: bytes, content_type: str, error: str
 ) -> None:
+    client = create_app(web_settings, skill=hello_skill(), dev=True).test_client()
     response = client.post("/", data=data, content_type=content_type)
     assert response.status_code == 400
     assert response.mimetype == "application/json"
     assert error in response.get_json()["error"]
+
+
+@MALFORMED
+def test_malformed_requests_signed_by_alexa_are_400_json(
+    client: FlaskClient, pki: Pki, data: bytes, content_type: str, error: str
+) -> None:
+    """In production the same checks run, after the signature: junk Alexa signed is still junk."""
+    headers = {**signed_headers(data, pki.leaf_key), "Content-Type": content_type}
+    response = client.post("/", data=data, headers=headers)
+    assert response.status_code == 400
+    assert response.mimetype == "application/json"
+    assert error in response.get_json()["error"]
+
+
+def test_unsigned_junk_is_refused_for_its_missing_signature_first(client: FlaskClient) -> None:
+    response = client.post("/", data=b"{not json", content_type=JSON)
+    assert response.status_code == 400
+    assert response.get_json() == {"error": "missing SignatureCertChainUrl header"}
+
+
+ENVELOPE_PARTS = {
+    "no version": (("version",), None),
+    "no request id": (("request", "requestId"), None),
+    "no timestamp": (("request", "timestamp"), None),
+    "an intent request without its intent": (("request", "intent"), None),
+    "an intent without a name": (("request", "intent", "name"), None),
+    "a numeric request id": (("request", "requestId"), 5),
+}
+
+
+@pytest.mark.parametrize("case", list(ENVELOPE_PARTS), ids=list(ENVELOPE_PARTS))
+def test_an_envelope_missing_a_required_part_is_400_in_dev_mode(
+    web_settings: Settings, case: str
+) -> None:
+    document = envelope(request_type="IntentRequest")
+    document["request"]["intent"] = {"name": "AMAZON.HelpIntent", "confirmationStatus": "NONE"}
+    path, value = ENVELOPE_PARTS[case]
+    node = document
+    for key in path[:-1]:
+        node = node[key]
+    if value is None:
+        del node[path[-1]]
+    else:
+        node[path[-1]] = value
+    client = create_app(web_settings, skill=hello_skill(), dev=True).test_client()
+    response = client.post("/", data=body_of(document), content_type=JSON)
+    assert response.status_code == 400
+    assert response.get_json() == {"error": "request body is not an Alexa request envelope"}
+
+
+def test_the_lambda_entry_still_answers_an_incomplete_envelope_calmly(
+    skill: CustomSkill, settings: Settings
+) -> None:
+    response = handle_event({"request": {"type": "IntentRequest"}}, skill=skill, settings=settings)
+    ssml = response["response"]["outputSpeech"]["ssml"]
+    assert ssml.startswith("<speak>")
+
+
+@pytest.mark.parametrize("where", ["context", "session"])
+@pytest.mark.parametrize("value", [5, 5.5, True, [SKILL_ID], {"id": SKILL_ID}])
+def test_both_entries_refuse_a_skill_id_that_is_not_a_string(
+    skill: CustomSkill, settings: Settings, where: str, value: Any
+) -> None:
+    settings = dataclasses.replace(settings, skill_id=SKILL_ID)
+    document = envelope()  # names SKILL_ID in both places; one of them becomes junk
+    holder = document["context"]["System"] if where == "context" else document["session"]
+    holder["application"]["applicationId"] = value
+    with pytest.raises(skill_app.ForeignSkillError):
+        handle_event(json.loads(body_of(document)), skill=skill, settings=settings)
+    client = create_app(settings, skill=skill, dev=True).test_client()
+    response = client.post("/", data=body_of(document), content_type=JSON)
+    assert response.status_code == 400
+    assert response.get_json() == {"error": "request is for another skill"}
+
+
+# --- the envelope is read once, and only after the signature checks out -------------------------
+
+
+class CountingSerializer(DefaultSerializer):
+    """The SDK's serializer, counting how often it reads a whole request envelope."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.envelopes_read = 0
+
+    def _DefaultSerializer__deserialize(self, payload: Any, obj_type: Any) -> Any:
+        if obj_type is RequestEnvelope:
+            self.envelopes_read += 1
+        return super()._DefaultSerializer__deserialize(payload, obj_type)  # type: ignore[misc]
+
+
+@pytest.fixture
+def counting() -> tuple[CustomSkill, CountingSerializer]:
+    skill = hello_skill()
+    serializer = CountingSerializer()
+    skill.serializer = serializer
+    return skill, serializer
+
+
+def _padded_envelope() -> bytes:
+    document = envelope()
+    document["session"]["attributes"] = {f"k{index}": [1, 2, {"b": None}] for index in range(5000)}
+    body = body_of(document)
+    assert 100_000 < len(body) <= MAX_BODY_BYTES
+    return body
+
+
+def test_an_unsigned_request_is_refused_before_its_envelope_is_read(
+    web_settings: Settings,
+    verifiers_at_now: list[AbstractVerifier],
+    counting: tuple[CustomSkill, CountingSerializer],
+) -> None:
+    skill, serializer = counting
+    client = create_app(web_settings, skill=skill, verifiers=verifiers_at_now).test_client()
+    response = client.post("/", data=_padded_envelope(), content_type=JSON)
+    assert response.get_json() == {"error": "missing SignatureCertChainUrl header"}
+    assert serializer.envelopes_read == 0
+
+
+def test_a_forged_signature_is_refused_before_the_envelope_is_read(
+    web_settings: Settings,
+    verifiers_at_now: list[AbstractVerifier],
+    counting: tuple[CustomSkill, CountingSerializer],
+    pki: Pki,
+) -> None:
+    skill, serializer = counting
+    client = create_app(web_settings, skill=skill, verifiers=verifiers_at_now).test_client()
+    body = _padded_envelope()
+    response = client.post("/", data=body, headers=signed_headers(body, pki.other_key))
+    assert response.get_json() == {"error": "request signature is not valid"}
+    assert serializer.envelopes_read == 0
+
+
+def test_a_signed_request_is_read_once(
+    web_settings: Settings,
+    verifiers_at_now: list[AbstractVerifier],
+    counting: tuple[CustomSkill, CountingSerializer],
+    pki: Pki,
+) -> None:
+    skill, serializer = counting
+    client = create_app(web_settings, skill=skill, verifiers=verifiers_at_now).test_client()
+    response = post_signed(client, pki, envelope())
+    assert response.status_code == 200
+    assert serializer.envelopes_read == 1
 
 
 def test_an_oversized_body_is_413_json(client: FlaskClient) -> None:
@@ -254,6 +424,26 @@ def test_a_failing_skill_is_500_json_without_a_traceback(
     assert b"Traceback" not in response.data
     assert b"failed on purpose" not in response.data
     assert "unexpected error serving a request" in caplog.text
+
+
+@pytest.mark.parametrize(
+    ("chosen", "reported"),
+    [
+        ([], "off"),
+        (["signature"], "partial (signature only)"),
+        (["timestamp"], "partial (timestamp only)"),
+        (["signature", "timestamp"], "on"),
+    ],
+)
+def test_status_reports_the_verification_really_in_place(
+    web_settings: Settings,
+    verifiers_at_now: list[AbstractVerifier],
+    chosen: list[str],
+    reported: str,
+) -> None:
+    by_name = dict(zip(["signature", "timestamp"], verifiers_at_now, strict=True))
+    app = create_app(web_settings, skill=hello_skill(), verifiers=[by_name[n] for n in chosen])
+    assert app.test_client().get("/").get_json()["request_verification"] == reported
 
 
 def test_status_is_a_small_json_without_secrets(client: FlaskClient) -> None:
@@ -414,6 +604,49 @@ def test_run_server_refuses_dev_on_a_public_host_before_binding(
         run_server(host, 8080, dev=True, settings=web_settings)
 
 
+@pytest.mark.parametrize("skill_id", [None, ""])
+def test_run_server_refuses_production_without_a_skill_id_before_binding(
+    skill_id: str | None, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def no_app(*args: object, **kwargs: object) -> Flask:
+        raise AssertionError("the app must not be built")
+
+    monkeypatch.setattr(web, "create_app", no_app)
+    settings = Settings(skill_id=skill_id, store_path=tmp_path / "p.json")
+    with pytest.raises(UnsafeHostError, match="SKILL_ID is not set"):
+        run_server("127.0.0.1", 0, dev=False, settings=settings)
+
+
+@pytest.mark.parametrize("skill_id", [None, "   "])
+def test_serve_without_dev_or_a_skill_id_exits_with_one_line(
+    skill_id: str | None, tmp_path: Path
+) -> None:
+    env = {k: v for k, v in os.environ.items() if k != "SKILL_ID"}
+    env["SKILL_STORE_PATH"] = str(tmp_path / "p.json")
+    if skill_id is not None:
+        env["SKILL_ID"] = skill_id
+    command = [sys.executable, "-m", "skill", "serve", "--host", "127.0.0.1", "--port", "0"]
+    result = subprocess.run(  # a server that starts anyway is stopped by the timeout
+        command, cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=30, check=False
+    )
+    assert result.returncode == 2
+    assert result.stdout == ""
+    lines = result.stderr.splitlines()
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith("error: SKILL_ID is not set")
+    assert "--dev" in lines[0]
+
+
+def test_dev_mode_serves_without_a_skill_id(tmp_path: Path) -> None:
+    settings = Settings(store_path=tmp_path / "p.json")
+    app = create_app(settings, skill=hello_skill(), dev=True)
+    server = create_server("127.0.0.1", 0, dev=True, settings=settings, app=app)
+    with running(server) as base_url, requests.Session() as http:
+        http.trust_env = False
+        response = http.post(base_url, data=body_of(envelope()), headers={"Content-Type": JSON})
+        assert response.status_code == 200
+
+
 # --- waitress for real, on loopback -----------------------------------------------------------
 
 
@@ -432,6 +665,168 @@ def test_waitress_serves_a_signed_request(app: Flask, pki: Pki, web_settings: Se
             base_url, data=b"x" * (MAX_BODY_BYTES + 1), headers={"Content-Type": JSON}
         )
         assert too_big.status_code == 413
+
+
+def _body_of_size(size: int) -> bytes:
+    """A LaunchRequest envelope padded to exactly ``size`` bytes."""
+    document = envelope()
+    document["padding"] = ""
+    document["padding"] = "x" * (size - len(body_of(document)))
+    body = body_of(document)
+    assert len(body) == size
+    return body
+
+
+@pytest.fixture
+def live(app: Flask, web_settings: Settings) -> Iterator[tuple[Any, str]]:
+    """The production server (waitress, the app with the test PKI) running on loopback."""
+    server = create_server("127.0.0.1", 0, dev=False, settings=web_settings, app=app)
+    with running(server) as base_url:
+        yield server, base_url
+
+
+@pytest.fixture
+def http() -> Iterator[requests.Session]:
+    with requests.Session() as session:
+        session.trust_env = False  # loopback only: never through a proxy
+        yield session
+
+
+def test_a_body_of_exactly_the_limit_is_served_and_one_byte_more_refused(
+    live: tuple[Any, str], http: requests.Session, client: FlaskClient, pki: Pki
+) -> None:
+    _, base_url = live
+    exact = _body_of_size(MAX_BODY_BYTES)
+    over = _body_of_size(MAX_BODY_BYTES + 1)
+    served = http.post(base_url, data=exact, headers=signed_headers(exact, pki.leaf_key))
+    assert served.status_code == 200, served.text
+    assert HELLO_SPEECH in speech(served.json())
+    refused = http.post(base_url, data=over, headers=signed_headers(over, pki.leaf_key))
+    assert refused.status_code == 413
+    assert refused.json() == {"error": "request body is too large"}
+    # and the same in Flask alone
+    assert (
+        client.post("/", data=exact, headers=signed_headers(exact, pki.leaf_key)).status_code == 200
+    )
+    flask_over = client.post("/", data=over, headers=signed_headers(over, pki.leaf_key))
+    assert flask_over.status_code == 413
+    assert flask_over.get_json() == {"error": "request body is too large"}
+
+
+def _raw_exchange(base_url: str, request_bytes: bytes) -> tuple[int, str, Any]:
+    """Send raw bytes; return the status, the Content-Type and the parsed JSON body."""
+    parts = urlsplit(base_url)
+    with socket.create_connection((parts.hostname, parts.port), timeout=5) as sock:
+        sock.sendall(request_bytes)
+        received = b""
+        try:
+            while chunk := sock.recv(65536):
+                received += chunk
+        except ConnectionResetError:  # it closed with part of what we sent unread
+            assert received, "reset before any answer"
+    head, _, body = received.partition(b"\r\n\r\n")
+    lines = head.decode("latin-1").split("\r\n")
+    status = int(lines[0].split()[1])
+    fields = dict(line.split(": ", 1) for line in lines[1:])
+    return status, fields.get("Content-Type", ""), json.loads(body)
+
+
+@pytest.mark.parametrize(
+    ("request_bytes", "status", "error"),
+    [
+        (
+            b"POST / HTTP/1.1\r\nHost: x\r\nX-Big: " + b"a" * (20 * 1024) + b"\r\n\r\n",
+            431,
+            "request header fields too large",
+        ),
+        (
+            b"POST / HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+            b"Content-Length: %d\r\n\r\n" % (MAX_BODY_BYTES + 1),
+            413,
+            "request body is too large",
+        ),
+        (b"POST / HTTP/1.1\r\nHost: x\r\nno colon here\r\n\r\n", 400, "bad request"),
+        (
+            b"POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip\r\n\r\n",
+            501,
+            "not implemented",
+        ),
+    ],
+    ids=["431 headers too large", "413 body too large", "400 bad HTTP", "501 transfer coding"],
+)
+def test_waitress_refusals_are_json_like_the_apps(
+    live: tuple[Any, str], request_bytes: bytes, status: int, error: str
+) -> None:
+    _, base_url = live
+    got_status, content_type, document = _raw_exchange(base_url, request_bytes)
+    assert got_status == status
+    assert content_type.startswith("application/json")
+    assert document == {"error": error}
+
+
+def test_idle_half_open_connections_do_not_lock_out_a_client(
+    live: tuple[Any, str], http: requests.Session, pki: Pki
+) -> None:
+    """110 connections that send half a request and stop (more than waitress's default limit
+    of 100) must not keep a real request waiting."""
+    _, base_url = live
+    parts = urlsplit(base_url)
+    idle: list[socket.socket] = []
+    try:
+        for _ in range(110):
+            sock = socket.create_connection((parts.hostname, parts.port), timeout=5)
+            sock.sendall(b"POST / HTTP/1.1\r\nHost: x\r\n")
+            idle.append(sock)
+        time.sleep(0.5)  # the server has taken them all in (or as many as it will)
+        body = body_of(envelope())
+        started = time.monotonic()
+        response = http.post(
+            base_url, data=body, headers=signed_headers(body, pki.leaf_key), timeout=5
+        )
+        waited = time.monotonic() - started
+        assert response.status_code == 200
+        assert waited < 2.0
+    finally:
+        for sock in idle:
+            sock.close()
+
+
+def test_idle_connections_are_closed_after_the_channel_timeout(
+    app: Flask, web_settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(web, "CHANNEL_TIMEOUT_SECONDS", 1)
+    monkeypatch.setattr(web, "CLEANUP_INTERVAL_SECONDS", 1)
+    server = create_server("127.0.0.1", 0, dev=False, settings=web_settings, app=app)
+    with running(server) as base_url:
+        parts = urlsplit(base_url)
+        with socket.create_connection((parts.hostname, parts.port), timeout=10) as sock:
+            sock.sendall(b"POST / HTTP/1.1\r\nHost: x\r\n")
+            started = time.monotonic()
+            assert sock.recv(1) == b""  # closed by the server, with nothing sent
+            assert time.monotonic() - started < 5.0
+
+
+def test_the_server_is_tuned_for_a_small_endpoint(live: tuple[Any, str]) -> None:
+    server, _ = live
+    adjustments = server.adj
+    assert 500 <= adjustments.connection_limit <= web.CONNECTION_LIMIT
+    assert adjustments.channel_timeout == web.CHANNEL_TIMEOUT_SECONDS <= 10
+    assert adjustments.cleanup_interval <= 2
+    assert adjustments.backlog == web.LISTEN_BACKLOG
+    assert adjustments.max_request_header_size == web.MAX_HEADER_BYTES
+    assert adjustments.asyncore_use_poll  # select() cannot watch descriptors past 1023
+    assert adjustments.threads == web.SERVER_THREADS
+
+
+def test_the_connection_limit_leaves_room_under_the_open_file_limit(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import resource
+
+    monkeypatch.setattr(resource, "getrlimit", lambda _which: (256, 4096))
+    assert web.connection_limit() == 256 - web.FILE_DESCRIPTOR_RESERVE
+    monkeypatch.setattr(resource, "getrlimit", lambda _which: (resource.RLIM_INFINITY,) * 2)
+    assert web.connection_limit() == web.CONNECTION_LIMIT
 
 
 def test_run_server_prints_where_it_serves(

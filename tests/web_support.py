@@ -12,6 +12,7 @@ import base64
 import functools
 import json
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -26,7 +27,7 @@ from ask_sdk_core.utils.predicate import is_request_type
 from ask_sdk_model.response import Response
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import padding, rsa
+from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 from cryptography.x509.verification import Store
 
@@ -105,7 +106,7 @@ def make_ca(
 
 
 def make_leaf(
-    key: rsa.RSAPrivateKey,
+    key: rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey | rsa.RSAPublicKey,
     issuer: tuple[x509.Certificate, rsa.RSAPrivateKey],
     *,
     dns_names: tuple[str, ...] = (ALEXA_DOMAIN,),
@@ -113,7 +114,11 @@ def make_leaf(
     not_after: datetime = NOW + timedelta(days=60),
     digital_signature: bool = True,
 ) -> x509.Certificate:
-    """A signing certificate shaped like Amazon's (server + client auth EKUs)."""
+    """A signing certificate shaped like Amazon's (server + client auth EKUs).
+
+    ``key`` is the leaf's private key, or just a public key for a leaf nobody signs with.
+    """
+    public_key = key if isinstance(key, rsa.RSAPublicKey) else key.public_key()
     usage = _key_usage(ca=False)
     if not digital_signature:
         usage = x509.KeyUsage(
@@ -131,7 +136,7 @@ def make_leaf(
         x509.CertificateBuilder()
         .subject_name(_name(dns_names[0]))
         .issuer_name(issuer[0].subject)
-        .public_key(key.public_key())
+        .public_key(public_key)
         .serial_number(x509.random_serial_number())
         .not_valid_before(not_before)
         .not_valid_after(not_after)
@@ -147,7 +152,7 @@ def make_leaf(
             x509.SubjectAlternativeName([x509.DNSName(name) for name in dns_names]),
             critical=False,
         )
-        .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
+        .add_extension(x509.SubjectKeyIdentifier.from_public_key(public_key), critical=False)
         .add_extension(
             x509.AuthorityKeyIdentifier.from_issuer_public_key(issuer[1].public_key()),
             critical=False,
@@ -176,6 +181,8 @@ class Pki:
     rogue_root: x509.Certificate  # a root the trust store does not hold
     rogue_key: rsa.RSAPrivateKey  # its key, also the key of the leaf it issued
     chains: dict[str, bytes]  # normalised chain URL -> PEM
+    #: chain URL -> the private key its leaf really holds, where that is not ``leaf_key``
+    leaf_keys: dict[str, rsa.RSAPrivateKey]
 
     def trust_store(self) -> Store:
         return Store([self.root])
@@ -191,6 +198,11 @@ def make_pki() -> Pki:
     leaf = make_leaf(leaf_key, issuer)
     rogue_root = make_ca(rogue_key, "Rogue Root CA")
     rogue_leaf = make_leaf(rogue_key, (rogue_root, rogue_key))
+    # Leaves with keys too weak or unusable for signing, from the trusted intermediate.
+    weak_key = rsa.generate_private_key(public_exponent=65537, key_size=1024)
+    small_exponent_key = rsa.generate_private_key(public_exponent=3, key_size=2048)
+    ec_key = ec.generate_private_key(ec.SECP256R1())
+    huge_key = rsa.RSAPublicNumbers(65537, 2**8199 + 1).public_key()  # 8200 bits, no owner
     chains = {
         CHAIN_URL: pem(leaf, intermediate),
         chain_url("expired"): pem(
@@ -217,6 +229,10 @@ def make_pki() -> Pki:
         chain_url("untrusted-root"): pem(rogue_leaf, rogue_root),
         chain_url("leaf-only"): pem(leaf),
         chain_url("not-pem"): b"this is not a certificate\n",
+        chain_url("weak-key"): pem(make_leaf(weak_key, issuer), intermediate),
+        chain_url("small-exponent"): pem(make_leaf(small_exponent_key, issuer), intermediate),
+        chain_url("ec-key"): pem(make_leaf(ec_key, issuer), intermediate),
+        chain_url("huge-key"): pem(make_leaf(huge_key, issuer), intermediate),
     }
     return Pki(
         root=root,
@@ -227,6 +243,11 @@ def make_pki() -> Pki:
         rogue_root=rogue_root,
         rogue_key=rogue_key,
         chains=chains,
+        leaf_keys={
+            chain_url("untrusted-root"): rogue_key,
+            chain_url("weak-key"): weak_key,
+            chain_url("small-exponent"): small_exponent_key,
+        },
     )
 
 
@@ -243,6 +264,37 @@ class DictFetcher:
             return self.chains[url]
         except KeyError:
             raise VerificationError("certificate chain could not be fetched") from None
+
+
+@dataclass
+class GatedFetcher:
+    """Like :class:`DictFetcher`, but each fetch waits until ``gate`` opens (a slow network).
+
+    A fetch still waiting after ``patience`` seconds fails, so a test never hangs.
+    """
+
+    chains: dict[str, bytes]
+    gate: threading.Event = field(default_factory=threading.Event)
+    calls: list[str] = field(default_factory=list)
+    patience: float = 5.0
+
+    def __call__(self, url: str) -> bytes:
+        self.calls.append(url)
+        if not self.gate.wait(self.patience):
+            raise VerificationError("certificate chain could not be fetched (gate shut)")
+        try:
+            return self.chains[url]
+        except KeyError:
+            raise VerificationError("certificate chain could not be fetched") from None
+
+
+def wait_until(condition: Any, timeout: float = 5.0) -> None:
+    """Poll ``condition()`` until it is true; fail the test after ``timeout`` seconds."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError("condition not met in time")
+        time.sleep(0.01)
 
 
 # --- requests ---------------------------------------------------------------------------------

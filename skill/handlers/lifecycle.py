@@ -21,6 +21,11 @@ from skill.vocabulary import vocabulary_for
 logger = logging.getLogger(__name__)
 
 
+def _withheld(message: object) -> str | None:
+    """Alexa's error message by its length only: its free text may quote what was said."""
+    return None if message is None else f"withheld ({len(str(message))} characters)"
+
+
 class SessionEndedHandler(AbstractRequestHandler):
     """The session closed (the person left, timed out, or Alexa hit an error): log why."""
 
@@ -37,7 +42,7 @@ class SessionEndedHandler(AbstractRequestHandler):
                 "reason": getattr(request.reason, "value", None),
                 "error_type": getattr(getattr(error, "object_type", None), "value", None)
                 or getattr(getattr(error, "type", None), "value", None),
-                "error_message": getattr(error, "message", None),
+                "error_message": _withheld(getattr(error, "message", None)),
             },
         )
         response: Response = handler_input.response_builder.response
@@ -56,7 +61,7 @@ class ExceptionEncounteredHandler(AbstractRequestHandler):
             "Alexa reported an error with our response",
             extra={
                 "error_type": getattr(getattr(error, "object_type", None), "value", None),
-                "error_message": getattr(error, "message", None),
+                "error_message": _withheld(getattr(error, "message", None)),
             },
         )
         response: Response = handler_input.response_builder.response
