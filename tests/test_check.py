@@ -54,8 +54,12 @@ def test_check_passes_on_the_repository() -> None:
 
 def test_word_counts_are_of_the_rendered_speech_with_its_offer(content_copy: Path) -> None:
     # 36 words of text: under 40 in the YAML, but 42 once "Would you like to hear more?" follows
-    _edit(content_copy / "en.yaml", lambda d: d["topics"]["aura"].update(first="An aura may. " * 12))
-    assert "topics.aura.first: 42 spoken words with the line after it; at most 40" in _writing(content_copy)
+    _edit(
+        content_copy / "en.yaml", lambda d: d["topics"]["aura"].update(first="An aura may. " * 12)
+    )
+    assert "topics.aura.first: 42 spoken words with the line after it; at most 40" in _writing(
+        content_copy
+    )
 
 
 @pytest.mark.parametrize(
@@ -77,7 +81,9 @@ def test_writing_rules_on_spoken_text(content_copy: Path, text: str, problem: st
 
 
 def test_a_card_title_is_not_a_phrase(content_copy: Path) -> None:
-    _edit(content_copy / "en.yaml", lambda d: d["topics"]["clinic"].update(name="Contact the clinic"))
+    _edit(
+        content_copy / "en.yaml", lambda d: d["topics"]["clinic"].update(name="Contact the clinic")
+    )
     assert any(
         "topics.clinic.name: uses the card title 'Contact the clinic' as a phrase" in line
         for line in _writing(content_copy)
@@ -95,11 +101,16 @@ def test_safety_answers_must_give_their_numbers(content_copy: Path) -> None:
         messages["fallback"] = "In an emergency call {emergency_number}. What would you like?"
 
     _edit(content_copy / "en.yaml", change)
-    problems = [f"{p}: {q}" for p, q in safety_problems(load_library(content_copy).content("en-US"))]
+    problems = [
+        f"{p}: {q}" for p, q in safety_problems(load_library(content_copy).content("en-US"))
+    ]
     assert "safety.call_now.first: must give {emergency_number} in its first sentence" in problems
     assert "safety.call_now.first: must say plainly that the skill can't make calls" in problems
     assert "safety.crisis.first: must give the crisis line, {crisis_number}" in problems
-    assert any(p.startswith("messages.fallback: must end with what to do in an emergency") for p in problems)
+    assert any(
+        p.startswith("messages.fallback: must end with what to do in an emergency")
+        for p in problems
+    )
 
 
 def test_a_poison_line_goes_in_the_first_sentence(content_copy: Path) -> None:
@@ -122,7 +133,9 @@ def test_a_poison_line_goes_in_the_first_sentence(content_copy: Path) -> None:
         ("hours", "Mon-Fri 08:00-17:00", "must read aloud as words"),
     ],
 )
-def test_clinic_details_are_checked(content_copy: Path, field: str, value: str, problem: str) -> None:
+def test_clinic_details_are_checked(
+    content_copy: Path, field: str, value: str, problem: str
+) -> None:
     _edit(content_copy / "clinic.yaml", lambda d: d.update({field: value}))
     problems, _ = check_clinic(load_library(content_copy))
     assert any(line.startswith(f"{field}:") and problem in line for line in problems), problems
@@ -144,7 +157,11 @@ def test_the_shipped_example_number_is_a_warning_not_a_failure() -> None:
 
 
 def test_pending_review_warns_and_a_late_review_fails_only_when_strict(content_copy: Path) -> None:
-    review = {"reviewed_by": "Dr A. Example", "reviewed_on": "2025-01-10", "next_review": "2026-01-10"}
+    review = {
+        "reviewed_by": "Dr A. Example",
+        "reviewed_on": "2025-01-10",
+        "next_review": "2026-01-10",
+    }
     _edit(content_copy / "en.yaml", lambda d: d["topics"]["aura"].update(review=review))
     settings = Settings(content_dir=content_copy)
     today = dt.date(2026, 12, 1)
@@ -200,14 +217,13 @@ def test_a_stale_model_fails_the_check(tmp_path: Path) -> None:
     shutil.copytree(PROJECT_DIR / "interaction_model", model_dir)
     grammar = model_dir / "grammar" / "en-GB.yaml"
     grammar.write_text(
-        grammar.read_text(encoding="utf-8")
-        + "\n# a new sample nobody expanded\n",
+        grammar.read_text(encoding="utf-8") + "\n# a new sample nobody expanded\n",
         encoding="utf-8",
     )
     document = yaml.safe_load(grammar.read_text(encoding="utf-8")) or {}
-    document.setdefault("intents", {}).setdefault("DiaryIntent", {}).setdefault("samples", []).append(
-        "a brand new way to ask about a diary"
-    )
+    document.setdefault("intents", {}).setdefault("DiaryIntent", {}).setdefault(
+        "samples", []
+    ).append("a brand new way to ask about a diary")
     grammar.write_text(yaml.safe_dump(document), encoding="utf-8")
     problems = run_checks(Settings(model_dir=model_dir)).problems
     assert any("en-GB.json: not what grammar/en-GB.yaml expands to" in p for p in problems)

@@ -112,7 +112,10 @@ def test_a_problem_in_an_overlay_is_named_against_the_overlay(content_copy: Path
         lambda d: d["safety"]["urgent_same_day"].update(first="Call {gp_surgery} today."),
     )
     problems = _problems(content_copy)
-    assert any(p.startswith("en-GB.yaml: safety.urgent_same_day.first: unknown placeholder {gp_surgery}") for p in problems)
+    assert any(
+        p.startswith("en-GB.yaml: safety.urgent_same_day.first: unknown placeholder {gp_surgery}")
+        for p in problems
+    )
 
 
 def test_unknown_source_ids_are_refused(content_copy: Path) -> None:
@@ -121,14 +124,19 @@ def test_unknown_source_ids_are_refused(content_copy: Path) -> None:
 
 
 def test_a_line_number_must_be_digits(content_copy: Path) -> None:
-    _edit(content_copy / "en-GB.yaml", lambda d: d["lines"]["emergency"].update(number="nine nine nine"))
+    _edit(
+        content_copy / "en-GB.yaml",
+        lambda d: d["lines"]["emergency"].update(number="nine nine nine"),
+    )
     assert any("en-GB.yaml: lines.emergency.number" in p for p in _problems(content_copy))
 
 
 def test_a_locale_without_a_crisis_line_is_refused(content_copy: Path) -> None:
     _edit(content_copy / "en-IN.yaml", lambda d: d["lines"].pop("crisis"))
     _edit(content_copy / "en.yaml", lambda d: d.setdefault("lines", {}))
-    assert any("lines.crisis: every locale must have this line" in p for p in _problems(content_copy))
+    assert any(
+        "lines.crisis: every locale must have this line" in p for p in _problems(content_copy)
+    )
 
 
 def test_yaml_syntax_error_is_one_clear_line(content_copy: Path) -> None:
@@ -140,7 +148,9 @@ def test_yaml_syntax_error_is_one_clear_line(content_copy: Path) -> None:
 def test_a_bad_date_is_one_clear_line(content_copy: Path) -> None:
     path = content_copy / "en.yaml"
     path.write_text(
-        path.read_text(encoding="utf-8").replace("written_on: 2026-11-20", "written_on: 2026-13-45", 1),
+        path.read_text(encoding="utf-8").replace(
+            "written_on: 2026-11-20", "written_on: 2026-13-45", 1
+        ),
         encoding="utf-8",
     )
     problems = _problems(content_copy)
@@ -167,24 +177,45 @@ def test_shipped_answers_say_honestly_that_review_is_pending() -> None:
 
 
 def test_a_review_record_needs_a_reviewer_and_dates(content_copy: Path) -> None:
-    _edit(content_copy / "en.yaml", lambda d: d["topics"]["aura"].update(review={"reviewed_on": "2026-11-30"}))
-    assert any("topics.aura.review.reviewed_by: must name the clinician" in p for p in _problems(content_copy))
+    _edit(
+        content_copy / "en.yaml",
+        lambda d: d["topics"]["aura"].update(review={"reviewed_on": "2026-11-30"}),
+    )
+    assert any(
+        "topics.aura.review.reviewed_by: must name the clinician" in p
+        for p in _problems(content_copy)
+    )
 
 
 def test_a_review_covers_only_the_text_it_saw(content_copy: Path) -> None:
-    review = {"reviewed_by": "Dr A. Example", "reviewed_on": "2026-11-30", "next_review": "2027-11-30"}
+    review = {
+        "reviewed_by": "Dr A. Example",
+        "reviewed_on": "2026-11-30",
+        "next_review": "2027-11-30",
+    }
     _edit(content_copy / "en.yaml", lambda d: d["topics"]["aura"].update(review=review))
     load_library(content_copy)  # a real review of the base text: fine
     _edit(
         content_copy / "en-GB.yaml",
-        lambda d: d.setdefault("topics", {}).update(aura={"first": "An aura is a warning, in British."}),
+        lambda d: d.setdefault("topics", {}).update(
+            aura={"first": "An aura is a warning, in British."}
+        ),
     )
     problems = _problems(content_copy)
-    assert any(p.startswith("en-GB.yaml: topics.aura.review: the review in en.yaml is not of this locale's first") for p in problems), problems
+    assert any(
+        p.startswith(
+            "en-GB.yaml: topics.aura.review: the review in en.yaml is not of this locale's first"
+        )
+        for p in problems
+    ), problems
 
 
 def test_a_reviewed_answer_says_so_on_its_card(content_copy: Path) -> None:
-    review = {"reviewed_by": "Dr A. Example", "reviewed_on": "2026-11-30", "next_review": "2027-11-30"}
+    review = {
+        "reviewed_by": "Dr A. Example",
+        "reviewed_on": "2026-11-30",
+        "next_review": "2027-11-30",
+    }
     _edit(content_copy / "en.yaml", lambda d: d["topics"]["aura"].update(review=review))
     aura = load_library(content_copy).content("en-US").topics["aura"].answer
     assert aura.review.card_line() == "Reviewed by Dr A. Example on 30 November 2026."
@@ -207,7 +238,9 @@ def test_stale_compiled_content_fails_the_check(content_copy: Path) -> None:
     (content_copy / COMPILED_NAME).write_text(compile_content(content_copy), encoding="utf-8")
     _edit(content_copy / "en.yaml", lambda d: d["messages"].update(goodbye="Bye now."))
     report = run_checks(Settings(content_dir=content_copy))
-    assert f"content: {COMPILED_NAME} is older than the YAML; rebuild or delete it" in report.problems
+    assert (
+        f"content: {COMPILED_NAME} is older than the YAML; rebuild or delete it" in report.problems
+    )
 
 
 def test_a_broken_locale_falls_back_at_run_time_but_fails_the_check(content_copy: Path) -> None:

@@ -58,7 +58,11 @@ def test_crisis_gets_the_crisis_line_and_the_emergency_number(invoke: Invoke, lo
         assert not conversation.ended and conversation.reprompt  # gently, the mic stays open
         assert "whispered" not in ssml_of(conversation.last)
         card = conversation.last["response"]["card"]["content"]
-        assert crisis.replace(", ", " ") in card.replace(", ", " ") or crisis in card or locale == "en-AU"
+        assert (
+            crisis.replace(", ", " ") in card.replace(", ", " ")
+            or crisis in card
+            or locale == "en-AU"
+        )
 
 
 @pytest.mark.parametrize("locale", LOCALES)
@@ -76,7 +80,9 @@ def test_poisoning_gives_the_number_first_even_if_well(invoke: Invoke, locale: s
 
 
 def test_poison_lines_where_a_country_has_one(invoke: Invoke) -> None:
-    assert "Poison Help at 1, 800, 222, 1222" in _say(invoke, "en-US", "PoisoningIntent").last_speech
+    assert (
+        "Poison Help at 1, 800, 222, 1222" in _say(invoke, "en-US", "PoisoningIntent").last_speech
+    )
     assert "thirteen eleven twenty-six" in _say(invoke, "en-AU", "PoisoningIntent").last_speech
     assert "0800, 764, 766" in _say(invoke, "en-NZ", "PoisoningIntent").last_speech
 
@@ -115,8 +121,12 @@ def test_call_now_gives_the_number_first_and_says_the_skill_cannot_call(
         ("en-IN", "your doctor or the hospital"),
     ],
 )
-def test_a_bad_headache_in_pregnancy_gets_the_midwife_now(invoke: Invoke, locale: str, who: str) -> None:
-    heard = _say(invoke, locale, "StatementIntent", statement="pregnant and have a bad headache").last_speech
+def test_a_bad_headache_in_pregnancy_gets_the_midwife_now(
+    invoke: Invoke, locale: str, who: str
+) -> None:
+    heard = _say(
+        invoke, locale, "StatementIntent", statement="pregnant and have a bad headache"
+    ).last_speech
     assert heard.startswith(f"Please call {who}") and "now" in _first_sentence(heard)
     assert HEARD[locale][0] in heard
 
@@ -136,7 +146,9 @@ def test_urgent_signs_get_a_doctor_today(invoke: Invoke, statement: str, expecte
 
 
 def test_the_uk_urgent_line_is_nhs_111(invoke: Invoke) -> None:
-    heard = _say(invoke, "en-GB", "StatementIntent", statement="am 62 and this headache is new").last_speech
+    heard = _say(
+        invoke, "en-GB", "StatementIntent", statement="am 62 and this headache is new"
+    ).last_speech
     assert "your GP" in heard and "NHS 111 on 111" in heard and "999" in heard
 
 
@@ -162,14 +174,18 @@ def test_ordinary_statements_go_to_their_topic(invoke: Invoke, library: ContentL
     content = library.content("en-US")
     heard = _say(invoke, "en-US", "StatementIntent", statement="feel sick").last_speech
     assert heard.startswith(content.topics["symptoms"].items["nausea"].first[:20])
-    heard = _say(invoke, "en-US", "StatementIntent", statement="think cheese sets mine off").last_speech
+    heard = _say(
+        invoke, "en-US", "StatementIntent", statement="think cheese sets mine off"
+    ).last_speech
     assert heard.startswith(content.topics["triggers"].items["aged_cheese"].first[:20])
     heard = _say(invoke, "en-US", "StatementIntent", statement="head is killing me").last_speech
     assert heard.startswith(content.topics["self_care"].answer.first[:20])
 
 
 def test_danger_in_a_topic_slot_is_answered_before_the_topic(invoke: Invoke) -> None:
-    heard = _say(invoke, "en-US", "TriggerIntent", trigger="pregnancy and a bad headache").last_speech
+    heard = _say(
+        invoke, "en-US", "TriggerIntent", trigger="pregnancy and a bad headache"
+    ).last_speech
     assert heard.startswith("Please call your doctor or midwife")
     heard = _say(invoke, "en-US", "SymptomsIntent", symptom="a stiff neck").last_speech
     assert heard.startswith("If your stiff neck comes with a fever")
@@ -201,10 +217,14 @@ def test_no_to_the_emergency_question_leads_to_a_doctor_today_then_self_care(
     advice = conversation.say("AMAZON.NoIntent")
     for sign in ("pregnant", "50", "three days", "unlike your usual"):
         assert sign in advice
-    assert conversation.say("AMAZON.YesIntent").startswith(content.topics["self_care"].answer.first[:20])
+    assert conversation.say("AMAZON.YesIntent").startswith(
+        content.topics["self_care"].answer.first[:20]
+    )
 
 
-def test_an_unclear_answer_to_the_emergency_question_asks_it_again(conversation: Conversation) -> None:
+def test_an_unclear_answer_to_the_emergency_question_asks_it_again(
+    conversation: Conversation,
+) -> None:
     conversation.say("EmergencyCheckIntent")
     assert conversation.say("AMAZON.FallbackIntent").endswith("Do you have any of these?")
 
@@ -223,7 +243,10 @@ def test_every_not_sure_ends_with_the_emergency_number(invoke: Invoke, locale: s
 
 def test_numbers_are_spoken_digit_by_digit(invoke: Invoke) -> None:
     ssml = ssml_of(_say(invoke, "en-GB", "CrisisIntent").last)
-    assert '<say-as interpret-as="digits">116</say-as>, <say-as interpret-as="digits">123</say-as>' in ssml
+    assert (
+        '<say-as interpret-as="digits">116</say-as>, <say-as interpret-as="digits">123</say-as>'
+        in ssml
+    )
     assert '<say-as interpret-as="digits">999</say-as>' in ssml
     assert "triple zero" in ssml_of(_say(invoke, "en-AU", "RedFlagIntent").last)
 
@@ -276,6 +299,8 @@ def test_the_web_entry_answers_danger_first(settings: Settings, skill: CustomSki
         ("i have a stiff neck", "If your stiff neck comes with a fever"),
     ],
 )
-def test_the_console_answers_danger_first(settings: Settings, utterance: str, expected: str) -> None:
+def test_the_console_answers_danger_first(
+    settings: Settings, utterance: str, expected: str
+) -> None:
     turn = Console(settings).say(utterance)
     assert expected in turn.speech, turn.explain()

@@ -11,11 +11,11 @@ answered anything unsafe, and this handler routes the rest to the answer that fi
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from ask_sdk_core.dispatch_components import AbstractRequestHandler
 from ask_sdk_core.handler_input import HandlerInput
 from ask_sdk_model import Response
-
-from pathlib import Path
 
 from skill.content import Content
 from skill.conversation import Reply, content_of, respond, set_topic_position

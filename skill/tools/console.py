@@ -11,11 +11,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from skill.app import build_skill, handle_event
+from skill.content import load_library
+from skill.handlers.safety import STATEMENT_INTENT
 from skill.settings import DEFAULT_LOCALE, Settings
 from skill.speech import ssml_to_text
 from skill.tools.envelopes import Session, slot
-from skill.content import load_library
-from skill.handlers.safety import STATEMENT_INTENT
 from skill.tools.nlu import Resolution, SlotMatch, UtteranceResolver, load_resolver
 
 LAUNCH = "LaunchRequest"
@@ -73,7 +73,9 @@ class Console:
     def say(self, utterance: str) -> Turn:
         if self._session.ended:
             self._session = self._new_session()
-        resolution = self._guarded(self._resolver.resolve(utterance, strict=self._strict), utterance)
+        resolution = self._guarded(
+            self._resolver.resolve(utterance, strict=self._strict), utterance
+        )
         if resolution.intent == LAUNCH:
             event = self._session.launch()
         else:

@@ -56,7 +56,7 @@ EMULATOR_BUILTINS: Mapping[str, tuple[str, ...]] = {
 _EMULATOR_REMOVES = re.compile(r"[!\"¿?|#$%/()=+\-_<>*{}·¡\[\].,;:]")
 _LAUNCH = re.compile(
     r"^(?:alexa[, ]+)?(?:ask|open|launch|start|talk to|tell) migraine helpers?"
-    r"(?: (?:to|and|for|about|if|whether) (?P<rest>.+))?$"
+    r"(?: (?:(?:to|and|for|about|if|whether) )?(?P<rest>.+))?$"
 )
 
 
@@ -184,12 +184,18 @@ class UtteranceResolver:
         if best is None:
             return None
         _, _, sample, filled = best
-        return Resolution(sample.intent, {m.name: m for m in filled if m.spoken}, "exact", sample.text)
+        return Resolution(
+            sample.intent, {m.name: m for m in filled if m.spoken}, "exact", sample.text
+        )
 
     def _fill(self, sample: _Sample, values: Sequence[str], text: str) -> list[SlotMatch] | None:
         filled = []
         for (name, type_name), value in zip(sample.slots, values, strict=True):
-            if value != text and value.strip() and not (value.startswith(" ") or value.endswith(" ")):
+            if (
+                value != text
+                and value.strip()
+                and not (value.startswith(" ") or value.endswith(" "))
+            ):
                 return None  # a slot starts and ends at word boundaries
             spoken = value.strip()
             if type_name in self._values:

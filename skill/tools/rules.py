@@ -14,8 +14,8 @@ import re
 from collections.abc import Iterator
 
 from skill.content import Answer, Content, all_answers
-from skill.handlers.answers import answer_part
 from skill.conversation import TopicPosition
+from skill.handlers.answers import answer_part
 from skill.speech import Voice, fill, plain, render_ssml, ssml_to_text
 
 FIRST_ANSWER_MAX_WORDS = 40

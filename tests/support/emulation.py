@@ -70,7 +70,7 @@ def lambda_bridge(skill: CustomSkill, settings: Settings) -> Iterator[str]:
     logger.setLevel(logging.INFO)
 
     class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:  # noqa: N802 (http.server's name)
+        def do_POST(self) -> None:
             length = int(self.headers.get("Content-Length", 0))
             event = json.loads(self.rfile.read(length))
             records.current.line = None
@@ -82,7 +82,7 @@ def lambda_bridge(skill: CustomSkill, settings: Settings) -> Iterator[str]:
             self.end_headers()
             self.wfile.write(body)
 
-        def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+        def log_message(self, format: str, *args: Any) -> None:
             pass
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)

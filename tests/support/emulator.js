@@ -22,7 +22,7 @@ SamplePhrase.prototype.regex = function () {
   return this._cachedRegex;
 };
 
-const LAUNCH = /^(?:ask|open|launch|talk to|tell) migraine helpers?(?: (?:to|and|for|about|if|whether) (.*))?$/i;
+const LAUNCH = /^(?:alexa[, ]+)?(?:ask|open|launch|start|talk to|tell) migraine helpers?(?: (?:(?:to|and|for|about|if|whether) )?(.+))?$/i;
 
 function resolve(alexa, text) {
   const model = alexa.context().interactionModel();
