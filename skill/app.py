@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
+import sys
 from functools import lru_cache
 from typing import Any, cast
 
@@ -30,6 +31,7 @@ from skill.interceptors import (
     RequestLogger,
 )
 from skill.logs import configure_logging
+from skill.metrics import RequestRecorder, stream_sink
 from skill.persistence import build_store
 from skill.serializer import FastSerializer
 from skill.settings import Settings
@@ -45,8 +47,13 @@ def build_skill(
     settings: Settings,
     library: ContentLibrary | None = None,
     store: AbstractPersistenceAdapter | None = None,
+    recorder: RequestRecorder | None = None,
 ) -> CustomSkill:
-    """The skill for these settings; raises ``ContentError`` if the content is broken."""
+    """The skill for these settings; raises ``ContentError`` if the content is broken.
+
+    ``recorder`` writes the per-request line (default: stdout in Lambda, where CloudWatch
+    reads the embedded metrics from it, stderr elsewhere; only at log level INFO or lower).
+    """
     if library is None:
         library = load_library(settings.content_dir, validate_all=False)
     builder = CustomSkillBuilder(
@@ -54,11 +61,13 @@ def build_skill(
     )
     for handler in request_handlers(settings.model_dir):
         builder.add_request_handler(handler)
-    builder.add_exception_handler(CatchAllExceptionHandler())
+    request_logger = RequestLogger(recorder or default_recorder(settings))
+    # the SDK skips response interceptors when an exception handler answers: it logs itself
+    builder.add_exception_handler(CatchAllExceptionHandler(after=request_logger.process))
     builder.add_global_request_interceptor(ContentInterceptor(library))
     builder.add_global_request_interceptor(PreferencesLoader())
     builder.add_global_response_interceptor(PreferencesSaver())
-    builder.add_global_response_interceptor(RequestLogger())
+    builder.add_global_response_interceptor(request_logger)
     from skill.screen import register as register_screen  # the Echo Show screen
 
     register_screen()
@@ -122,6 +131,13 @@ def default_skill() -> CustomSkill:
     except ContentError as error:
         logger.critical("content is broken; serving the last-resort answer: %s", error)
         return degraded_skill()
+
+
+def default_recorder(settings: Settings) -> RequestRecorder:
+    """The per-request line: to stdout in Lambda (CloudWatch's EMF), else to stderr."""
+    stream = sys.stdout if settings.in_lambda else sys.stderr
+    level = logging.getLevelNamesMapping().get(settings.log_level, logging.INFO)
+    return RequestRecorder(stream_sink(stream), enabled=level <= logging.INFO)
 
 
 @lru_cache(maxsize=1)

@@ -30,6 +30,7 @@ REQUEST_TOPIC = "topic"  # for the request log: which topic was answered
 REQUEST_ITEM = "item"  # ... and which of its items (a slot value id), if any
 REQUEST_TRIAGE = "triage"  # the verdict on the words this request carries (computed once)
 REQUEST_SAFETY = "safety"  # for the request log: the safety level answered, if any
+REQUEST_ERROR = "error"  # for the request log: the exception handler answered
 
 
 class Pending(enum.StrEnum):

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Mapping
+from typing import Any
 
 from ask_sdk_core.dispatch_components import (
     AbstractRequestInterceptor,
@@ -19,6 +21,7 @@ from ask_sdk_model import IntentRequest, LaunchRequest, Response
 from skill.content import ContentLibrary
 from skill.conversation import (
     REQUEST_CONTENT,
+    REQUEST_ERROR,
     REQUEST_ITEM,
     REQUEST_PREFS_CHANGED,
     REQUEST_SAFETY,
@@ -27,6 +30,7 @@ from skill.conversation import (
     Preferences,
     session_attributes,
 )
+from skill.metrics import RequestRecorder
 from skill.persistence import sanitise
 
 logger = logging.getLogger(__name__)
@@ -94,28 +98,54 @@ class PreferencesSaver(AbstractResponseInterceptor):
 
 
 class RequestLogger(AbstractResponseInterceptor):
-    """One log line a request, with no identifiers and no words the person said."""
+    """One line a request (``skill.metrics``), with no identifiers and no words said."""
+
+    def __init__(self, recorder: RequestRecorder) -> None:
+        self._recorder = recorder
 
     def process(self, handler_input: HandlerInput, response: Response) -> None:
         global _cold_start
+        recorder = self._recorder
+        if not recorder.enabled:
+            _cold_start = False
+            return
         request = handler_input.request_envelope.request
-        request_attributes = handler_input.attributes_manager.request_attributes
-        started = request_attributes.get(_STARTED)
-        latency_ms = (
-            round((time.perf_counter() - started) * 1000, 3) if isinstance(started, float) else None
-        )
+        attributes = handler_input.attributes_manager.request_attributes
+        started = attributes.get(_STARTED)
         intent = getattr(getattr(request, "intent", None), "name", None)
-        logger.info(
-            "request handled",
-            extra={
-                "request_type": getattr(request, "object_type", None),
+        request_type = getattr(request, "object_type", None)
+        recorder.record(
+            _kind(request_type, intent, attributes),
+            {
+                "request_type": request_type,
                 "intent": intent if isinstance(intent, str) else None,
-                "topic": request_attributes.get(REQUEST_TOPIC),
-                "item": request_attributes.get(REQUEST_ITEM),
-                "safety": request_attributes.get(REQUEST_SAFETY),
+                "topic": attributes.get(REQUEST_TOPIC),
+                "item": attributes.get(REQUEST_ITEM),
+                "safety": attributes.get(REQUEST_SAFETY),
                 "locale": getattr(request, "locale", None),
-                "latency_ms": latency_ms,
+                "latency_ms": round((time.perf_counter() - started) * 1000, 3)
+                if isinstance(started, float)
+                else None,
                 "cold_start": _cold_start,
             },
         )
         _cold_start = False
+
+
+def _kind(request_type: object, intent: object, attributes: Mapping[str, Any]) -> str:
+    """What kind of request this was, for the metrics' ``Kind`` dimension."""
+    if request_type == "LaunchRequest":
+        return "launch"
+    if request_type == "SessionEndedRequest":
+        return "session_end"
+    if request_type != "IntentRequest":
+        return "other"
+    if attributes.get(REQUEST_ERROR):
+        return "error"
+    if attributes.get(REQUEST_SAFETY):
+        return "safety"
+    if intent == "AMAZON.FallbackIntent" or attributes.get(REQUEST_TOPIC) == "not_understood":
+        return "fallback"
+    if attributes.get(REQUEST_TOPIC):
+        return "statement" if intent == "StatementIntent" else "topic"
+    return "dialog"

@@ -48,6 +48,7 @@ class Settings:
     content_dir: Path = PROJECT_DIR / "content"  # beside skill/ in a checkout and a bundle
     model_dir: Path = PROJECT_DIR / "interaction_model"
     log_level: str = "INFO"
+    in_lambda: bool = False  # running in AWS Lambda (AWS_LAMBDA_FUNCTION_NAME is set)
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -63,4 +64,5 @@ class Settings:
             content_dir=Path(content_dir) if content_dir else PROJECT_DIR / "content",
             model_dir=Path(model_dir) if model_dir else PROJECT_DIR / "interaction_model",
             log_level=(env.get(ENV_LOG_LEVEL) or "INFO").upper(),
+            in_lambda=bool(env.get(ENV_LAMBDA_FUNCTION)),
         )

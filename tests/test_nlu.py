@@ -134,13 +134,13 @@ def test_emulator_form_removes_what_virtual_alexa_removes() -> None:
 
 @pytest.mark.parametrize("locale", ["en-US", "en-GB", "en-AU", "en-CA", "en-IN"])
 def test_strict_mode_agrees_with_virtual_alexa_on_every_phrasing(
-    locale: str, skill: Any, settings: Settings
+    locale: str, library: ContentLibrary, settings: Settings
 ) -> None:
     """The proof behind ``--strict``: the same intent and slot ids as the emulator, always."""
     texts = [p.text for p in load_phrasings(PHRASINGS_DIR / f"{locale}.json")]
     texts += [p.text for p in load_safety(SAFETY_DIR / f"{locale}.json")]
     resolver = load_resolver(PROJECT_DIR / "interaction_model", locale)
-    with lambda_bridge(skill, settings) as url:
+    with lambda_bridge(settings, library) as url:
         [turns] = emulate(url, [texts], locale=locale)
     disagreements = []
     for text, turn in zip(texts, turns, strict=True):

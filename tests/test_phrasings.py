@@ -37,8 +37,7 @@ REPORTS: list[str] = []
 @pytest.fixture(scope="module")
 def bridge(tmp_path_factory: pytest.TempPathFactory, library: ContentLibrary) -> Iterator[str]:
     settings = Settings(store_path=tmp_path_factory.mktemp("store") / "preferences.json")
-    skill: CustomSkill = build_skill(settings, library)
-    with lambda_bridge(skill, settings) as url:
+    with lambda_bridge(settings, library) as url:
         yield url
 
 

@@ -26,7 +26,9 @@ from hypothesis import strategies as st
 
 from skill.app import build_skill, handle_event
 from skill.content import ContentLibrary
+from skill import metrics
 from skill.logs import ALLOWED_FIELDS, JsonFormatter, configure_logging
+from skill.metrics import RequestRecorder
 from skill.settings import Settings
 from skill.tools.envelopes import Session, slot
 
@@ -44,6 +46,10 @@ SPOKEN = {
     "red_flag": "my face is drooping on one side",
 }
 
+#: The embedded-metric-format keys of the per-request line, besides its fields.
+REQUEST_LINE_KEYS = frozenset(
+    {"_aws", "level", "message", "Kind", "Topic", "SafetyLevel", "Requests", "Latency"}
+)
 #: Fields every "request handled" line carries.
 REQUEST_FIELDS = ("request_type", "latency_ms", "cold_start")
 HEX64 = re.compile(r"^[0-9a-f]{64}$")
@@ -61,14 +67,21 @@ class JsonLines(logging.Handler):
     def emit(self, record: logging.LogRecord) -> None:
         self.lines.append(self.format(record))
 
+    def sink(self, line: str) -> None:
+        """Where the skill's per-request line (skill.metrics) goes in these tests."""
+        self.lines.append(line)
+
     def documents(self) -> list[dict[str, Any]]:
         parsed = []
         for line in self.lines:
             assert "\n" not in line, f"a log line spans lines: {line!r}"
             document = json.loads(line)
             assert isinstance(document, dict), f"not a JSON object: {line!r}"
-            assert {"level", "logger", "message"} <= set(document), line
-            assert set(document) <= {"level", "logger", "message", "exception"} | ALLOWED_FIELDS
+            assert {"level", "message"} <= set(document), line
+            if document["message"] == "request handled":
+                assert set(document) <= REQUEST_LINE_KEYS | set(metrics.FIELDS), line
+            else:
+                assert set(document) <= {"level", "logger", "message", "exception"} | ALLOWED_FIELDS
             parsed.append(document)
         return parsed
 
@@ -177,6 +190,12 @@ def run_conversation(
 
 
 @pytest.fixture
+def skill(json_logs: JsonLines, settings: Settings, library: ContentLibrary) -> CustomSkill:
+    """The real skill, writing its per-request lines where the test reads them."""
+    return build_skill(settings, library, recorder=RequestRecorder(json_logs.sink))
+
+
+@pytest.fixture
 def conversation_logs(
     json_logs: JsonLines, skill: CustomSkill, settings: Settings
 ) -> tuple[list[dict[str, Any]], list[str], list[tuple[str, dict[str, Any]]], str]:
@@ -263,12 +282,25 @@ def test_the_store_holds_hashed_keys_and_preferences_only(
 # Fuzzed envelopes with markers in every identifying place, error paths included
 
 
+class _Relay:
+    """Hands the skill's per-request lines to whichever JsonLines a test is reading."""
+
+    target: JsonLines | None = None
+
+    def sink(self, line: str) -> None:
+        if self.target is not None:
+            self.target.sink(line)
+
+
+RELAY = _Relay()
+
+
 @pytest.fixture(scope="module")
 def marked_target(
     tmp_path_factory: pytest.TempPathFactory, library: ContentLibrary
 ) -> tuple[CustomSkill, Settings]:
     settings = Settings(store_path=tmp_path_factory.mktemp("privacy") / "preferences.json")
-    return build_skill(settings, library), settings
+    return build_skill(settings, library, recorder=RequestRecorder(RELAY.sink)), settings
 
 
 KINDS = (
@@ -358,9 +390,11 @@ def test_fuzzed_envelopes_leave_no_marker_in_the_logs(
     level = root.level
     root.addHandler(handler)
     root.setLevel(logging.DEBUG)
+    RELAY.target = handler
     try:
         response = handle_event(event, None, skill=skill, settings=settings)
     finally:
+        RELAY.target = None
         root.removeHandler(handler)
         root.setLevel(level)
     assert isinstance(response, dict)

@@ -503,3 +503,22 @@ def test_full_package_build(pkg: ModuleType, tmp_path: Path) -> None:
     assert list((bundle / "yaml").glob("*aarch64*.so")) or list(bundle.glob("_yaml/*aarch64*.so"))
     assert zip_path.stat().st_size < pkg.LAMBDA_MAX_ZIPPED_DIRECT
     assert pkg.tree_size(pkg.bundle_files(bundle)) < pkg.LAMBDA_MAX_UNZIPPED
+
+
+def test_the_dashboard_shows_the_skills_own_metrics(template: dict[str, Any]) -> None:
+    from skill import metrics
+
+    dashboard = template["Resources"]["SkillDashboard"]
+    assert dashboard["Type"] == "AWS::CloudWatch::Dashboard"
+    body_template = dashboard["Properties"]["DashboardBody"]["Fn::Sub"]
+    body = json.loads(re.sub(r"\$\{[^}]+\}", "X", body_template))  # valid JSON once substituted
+    text = json.dumps(body)
+    assert f"{{{metrics.NAMESPACE},Kind}}" in text and f'"{metrics.NAMESPACE}"' in text
+    for dimension_set in metrics.DIMENSIONS:
+        assert f"{{{metrics.NAMESPACE},{','.join(dimension_set)}}}" in text
+    for kind in ("fallback", "error", "topic", "safety"):
+        assert kind in metrics.KINDS and f'"Kind", "{kind}"' in text
+    [log_widget] = [w for w in body["widgets"] if w["type"] == "log"]
+    query = log_widget["properties"]["query"]
+    assert "'request handled'" in query and "item" in query and "item" in metrics.FIELDS
+    assert "${SkillFunctionLogGroup}" in body_template

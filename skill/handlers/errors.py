@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 
 from ask_sdk_core.dispatch_components import AbstractExceptionHandler
 from ask_sdk_core.handler_input import HandlerInput
 from ask_sdk_model import IntentRequest, LaunchRequest, Response
 
-from skill.conversation import Reply, content_of, respond
+from skill.conversation import REQUEST_ERROR, Reply, content_of, respond
 
 logger = logging.getLogger(__name__)
 
@@ -20,17 +21,34 @@ LAST_RESORT_SSML = (
 
 
 class CatchAllExceptionHandler(AbstractExceptionHandler):
-    """Logs the failure (type only, never the request) and apologises; it never raises."""
+    """Logs the failure (type only, never the request) and apologises; it never raises.
+
+    ``after`` sees the answer, as the response interceptors would have (the SDK skips them
+    when an exception handler answers): the request is still counted, as an error.
+    """
+
+    def __init__(self, after: Callable[[HandlerInput, Response], None] | None = None) -> None:
+        self._after = after
 
     def can_handle(self, handler_input: HandlerInput, exception: Exception) -> bool:
         return True
 
     def handle(self, handler_input: HandlerInput, exception: Exception) -> Response:
+        response = self._answer(handler_input, exception)
+        if self._after is not None:
+            try:
+                self._after(handler_input, response)
+            except Exception as error:  # counting must never cost the answer
+                logger.error("request line failed", extra={"error_type": type(error).__name__})
+        return response
+
+    def _answer(self, handler_input: HandlerInput, exception: Exception) -> Response:
         logger.error(
             "request failed",
             extra={"error_type": type(exception).__name__},
             exc_info=logger.isEnabledFor(logging.DEBUG),
         )
+        handler_input.attributes_manager.request_attributes[REQUEST_ERROR] = True
         # Speech is only allowed in reply to a launch or an intent; anything else stays quiet.
         request = handler_input.request_envelope.request
         if not isinstance(request, IntentRequest | LaunchRequest):

@@ -18,7 +18,7 @@ from ask_sdk_core.handler_input import HandlerInput
 from ask_sdk_model import Response
 
 from skill.content import Content
-from skill.conversation import Reply, content_of, respond, set_topic_position
+from skill.conversation import REQUEST_TOPIC, Reply, content_of, respond, set_topic_position
 from skill.handlers.answers import first_answer, message_reply
 from skill.handlers.safety import (
     EMERGENCY_CHECK_KEY,
@@ -75,6 +75,7 @@ class StatementHandler(AbstractRequestHandler):
                 set_topic_position(handler_input, position)
                 return respond(handler_input, reply)
         set_topic_position(handler_input, None)
+        handler_input.attributes_manager.request_attributes[REQUEST_TOPIC] = "not_understood"
         return respond(handler_input, not_understood(content))
 
 

@@ -12,6 +12,7 @@ from typing import Any
 
 from skill.app import build_skill, handle_event
 from skill.content import load_library
+from skill.metrics import RequestRecorder
 from skill.handlers.safety import STATEMENT_INTENT
 from skill.settings import DEFAULT_LOCALE, Settings
 from skill.speech import ssml_to_text
@@ -62,7 +63,8 @@ class Console:
         self._resolver: UtteranceResolver = load_resolver(settings.model_dir, locale)
         self._library = load_library(settings.content_dir, validate_all=False)
         if invoke is None:
-            skill = build_skill(settings, self._library)
+            # the console prints speech: the per-request line would only be noise there
+            skill = build_skill(settings, self._library, recorder=RequestRecorder(enabled=False))
             invoke = lambda event: handle_event(event, skill=skill, settings=settings)  # noqa: E731
         self._invoke = invoke
         self._session = self._new_session()

@@ -10,7 +10,6 @@ understood and what the skill answered.
 from __future__ import annotations
 
 import json
-import logging
 import shutil
 import subprocess
 import threading
@@ -22,10 +21,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
-from ask_sdk_core.skill import CustomSkill
-
-from skill.app import handle_event
-from skill.content import Content
+from skill.app import build_skill, handle_event
+from skill.content import Content, ContentLibrary
+from skill.metrics import RequestRecorder
 from skill.settings import PROJECT_DIR, Settings
 from skill.speech import ssml_to_text
 
@@ -44,45 +42,40 @@ def model_path(locale: str) -> Path:
     return PROJECT_DIR / "interaction_model" / "interactionModels" / "custom" / f"{locale}.json"
 
 
-class _Records(logging.Handler):
-    """Keeps the fields of the "request handled" line written while answering a request."""
+class _Lines:
+    """The per-request line written while answering the current request, by thread."""
 
     def __init__(self) -> None:
-        super().__init__(logging.INFO)
         self.current = threading.local()
 
-    def emit(self, record: logging.LogRecord) -> None:
-        if record.getMessage() == "request handled":
-            self.current.line = {k: record.__dict__.get(k) for k in ("topic", "item", "safety")}
+    def sink(self, line: str) -> None:
+        self.current.line = {k: json.loads(line).get(k) for k in ("topic", "item", "safety")}
 
 
 @contextmanager
-def lambda_bridge(skill: CustomSkill, settings: Settings) -> Iterator[str]:
+def lambda_bridge(settings: Settings, library: ContentLibrary) -> Iterator[str]:
     """A loopback URL answering through the Lambda entry.
 
-    Each response carries, beside the envelope, ``_record``: what the skill's own log line
-    said about it (topic, item, safety level), so a score can tell what a person heard.
+    Each response carries, beside the envelope, ``_record``: what the skill's own request
+    line said about it (topic, item, safety level), so a score can tell what a person heard.
     """
-    records = _Records()
-    logger = logging.getLogger("skill.interceptors")
-    previous = logger.level
-    logger.addHandler(records)
-    logger.setLevel(logging.INFO)
+    lines = _Lines()
+    skill = build_skill(settings, library, recorder=RequestRecorder(lines.sink))
 
     class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:
+        def do_POST(self) -> None:  # noqa: N802 (http.server's name)
             length = int(self.headers.get("Content-Length", 0))
             event = json.loads(self.rfile.read(length))
-            records.current.line = None
+            lines.current.line = None
             envelope = handle_event(event, None, skill=skill, settings=settings)
-            body = json.dumps({**envelope, "_record": records.current.line}).encode()
+            body = json.dumps({**envelope, "_record": lines.current.line}).encode()
             self.send_response(200)
             self.send_header("Content-Type", "application/json")
             self.send_header("Content-Length", str(len(body)))
             self.end_headers()
             self.wfile.write(body)
 
-        def log_message(self, format: str, *args: Any) -> None:
+        def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
             pass
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
@@ -93,8 +86,6 @@ def lambda_bridge(skill: CustomSkill, settings: Settings) -> Iterator[str]:
     finally:
         server.shutdown()
         server.server_close()
-        logger.removeHandler(records)
-        logger.setLevel(previous)
 
 
 def emulate(
