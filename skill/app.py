@@ -228,8 +228,12 @@ def _read_envelope(skill: CustomSkill, event: dict[str, Any]) -> RequestEnvelope
 
 
 def _deserialize(skill: CustomSkill, event: dict[str, Any]) -> RequestEnvelope | None:
+    serializer = skill.serializer
     try:
-        envelope = skill.serializer.deserialize(payload=json.dumps(event), obj_type=RequestEnvelope)
+        if isinstance(serializer, FastSerializer):
+            envelope = serializer.deserialize_document(event, RequestEnvelope)
+        else:
+            envelope = serializer.deserialize(payload=json.dumps(event), obj_type=RequestEnvelope)
     except Exception as error:  # the SDK raises several types for a malformed envelope
         logger.warning("request unreadable", extra={"error_type": type(error).__name__})
         return None

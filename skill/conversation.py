@@ -232,6 +232,8 @@ def last_reply(handler_input: HandlerInput) -> Reply | None:
     speech = last.get("speech")
     if not isinstance(speech, list) or not all(isinstance(part, str) for part in speech):
         return None
+    if not any(part.strip() for part in speech):  # nothing to say again: never silence
+        return None
     reprompt = last.get("reprompt")
     card = last.get("card")
     pending_value = last.get("pending")

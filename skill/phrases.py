@@ -157,14 +157,56 @@ def to_regex(tree: Node) -> str:
     if isinstance(tree, Gap):
         return rf"(?:\S+ ){{0,{tree.words}}}"
     if isinstance(tree, Number):
-        values = "|".join(str(n) for n in range(tree.high, tree.low - 1, -1))
-        return f"(?:{values}) "
+        return f"(?:{number_range(tree.low, tree.high)}) "
     if isinstance(tree, Seq):
         return "".join(to_regex(item) for item in tree.items)
     if isinstance(tree, Alt):
         body = "|".join(to_regex(option) for option in tree.options)
         return f"(?:{body}){'?' if tree.optional else ''}"
     raise PhraseError(f"{type(tree).__name__.lower()}s belong in the grammar, not in rules")
+
+
+def number_range(low: int, high: int) -> str:
+    """A compact regular expression for the whole numbers ``low`` to ``high``.
+
+    ``8-500`` becomes ``[89]|[1-9]\\d|[1-4]\\d\\d|500`` rather than 493 alternatives, which
+    would cost tens of milliseconds to compile.
+    """
+    patterns: list[str] = []
+    start = low
+    for stop in _range_stops(low, high):
+        patterns.append(_range_pattern(start, stop))
+        start = stop + 1
+    return "|".join(patterns)
+
+
+def _range_stops(low: int, high: int) -> list[int]:
+    """Where the range splits into runs that each differ only in their last digits."""
+    stops = {high}
+    width = len(str(high))
+    for nines in range(1, width + 1):  # 8 -> 9, 99, ...: ends of runs counted up from low
+        head = str(low)[:-nines] if nines < len(str(low)) else ""
+        stop = int(head + "9" * nines)
+        if low <= stop < high:
+            stops.add(stop)
+    for zeros in range(1, width + 1):  # 500 -> 499, 399, ...: ends of runs down to high
+        stop = (high + 1) // 10**zeros * 10**zeros - 1
+        if low < stop <= high:
+            stops.add(stop)
+    return sorted(stops)
+
+
+def _range_pattern(start: int, stop: int) -> str:
+    first, last = str(start), str(stop)
+    pattern, digits = "", 0
+    for a, b in zip(first.rjust(len(last), "0"), last, strict=True):
+        if a == b:
+            pattern += a
+        elif a == "0" and b == "9":
+            digits += 1
+        else:
+            pattern += f"[{a}-{b}]"
+    return pattern + ("\\d" * digits if digits else "")
 
 
 def walk(tree: Node, visit: Callable[[Node], None]) -> None:

@@ -57,6 +57,15 @@ class FastSerializer(DefaultSerializer):
                 serialised[key] = self.serialize(value)
         return serialised
 
+    def deserialize_document(self, document: Any, obj_type: Any) -> Any:
+        """A model object from an already parsed JSON document (the SDK's own reader).
+
+        ``DefaultSerializer.deserialize`` takes text and parses it; the Lambda runtime and
+        the web entry have the parsed document already, so this skips a second encode and
+        parse (its private ``__deserialize``, ask-sdk-core 1.19, pinned).
+        """
+        return self._DefaultSerializer__deserialize(document, obj_type)  # type: ignore[attr-defined]
+
     def _DefaultSerializer__load_class_from_name(self, class_name: str) -> Any:
         cached = self._classes.get(class_name)
         if cached is None:

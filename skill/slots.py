@@ -48,14 +48,15 @@ def read_slot(handler_input: HandlerInput, name: str, model_dir: Path | None = N
     if slot is None:
         return SlotReading(None, None)
     spoken = slot.value.strip() if isinstance(slot.value, str) and slot.value.strip() else None
-    value_id = _resolved_id(slot)
+    value_id = resolved_id(slot)
     if value_id is None and spoken is not None and model_dir is not None:
         vocabulary = vocabulary_for(model_dir, request_locale(handler_input))
         value_id = vocabulary.resolve(str(request.intent.name), name, spoken)
     return SlotReading(spoken, value_id)
 
 
-def _resolved_id(slot: object) -> str | None:
+def resolved_id(slot: object) -> str | None:
+    """The value id Alexa's entity resolution matched, if it matched one."""
     resolutions = getattr(slot, "resolutions", None)
     for authority in getattr(resolutions, "resolutions_per_authority", None) or []:
         status = getattr(authority, "status", None)

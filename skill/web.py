@@ -37,6 +37,7 @@ from skill.sdk_compat import (
     AbstractVerifier,
     VerificationException,
 )
+from skill.serializer import FastSerializer
 from skill.settings import Settings
 from skill.verification import AlexaSignatureVerifier, AlexaTimestampVerifier, SkillIdVerifier
 
@@ -191,7 +192,9 @@ def read_envelope(serializer: Any, document: dict[str, Any], text: str) -> Reque
     ``__deserialize`` (ask-sdk-core 1.19, pinned) reads a parsed document, which is what we
     have. Another kind of serializer is given the text. Raises on an unreadable envelope.
     """
-    if isinstance(serializer, DefaultSerializer):
+    if isinstance(serializer, FastSerializer):
+        envelope = serializer.deserialize_document(document, RequestEnvelope)
+    elif isinstance(serializer, DefaultSerializer):  # the SDK's own, in a test skill
         envelope = serializer._DefaultSerializer__deserialize(document, RequestEnvelope)  # type: ignore[attr-defined]
     else:
         envelope = serializer.deserialize(payload=text, obj_type=RequestEnvelope)

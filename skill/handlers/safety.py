@@ -34,6 +34,7 @@ from skill.conversation import (
     set_topic_position,
 )
 from skill.handlers.answers import safety_reply
+from skill.slots import resolved_id
 from skill.triage import Level, Verdict
 
 CRISIS_INTENT = "CrisisIntent"
@@ -52,18 +53,30 @@ INTENT_VERDICTS: Mapping[str, Verdict] = {
     RED_FLAG_INTENT: Verdict(Level.CALL_NOW, "red_flag_intent", "call_now"),
 }
 EMERGENCY_CHECK_KEY = "emergency_check"
+#: Intents whose slot words are read whatever Alexa resolved them to: they exist to carry
+#: what people say about themselves.
+ALWAYS_TRIAGED = frozenset({RED_FLAG_INTENT, STATEMENT_INTENT})
 
 
-def spoken_words(handler_input: HandlerInput) -> list[str]:
-    """Every slot value this request carries, as the person said it."""
+def spoken_words(handler_input: HandlerInput, *, unresolved_only: bool = False) -> list[str]:
+    """Every slot value this request carries, as the person said it.
+
+    ``unresolved_only`` leaves out the words Alexa resolved to a listed value of a topic's
+    slot type ("red wine" -> alcohol): ``check`` proves every listed value and synonym of
+    those types triages as ordinary, so only the words the model does not list need reading
+    (and a cold start does not compile the rules to answer "can red wine trigger one").
+    """
     request = handler_input.request_envelope.request
     if not isinstance(request, IntentRequest) or request.intent is None:
         return []
     slots: Mapping[str, Any] = request.intent.slots or {}
+    skip_resolved = unresolved_only and request.intent.name not in ALWAYS_TRIAGED
     return [
         slot.value
         for slot in slots.values()
-        if isinstance(getattr(slot, "value", None), str) and slot.value.strip()
+        if isinstance(getattr(slot, "value", None), str)
+        and slot.value.strip()
+        and not (skip_resolved and resolved_id(slot) is not None)
     ]
 
 
@@ -80,7 +93,7 @@ def verdict_of(handler_input: HandlerInput) -> Verdict | None:
         return cached
     request = handler_input.request_envelope.request
     intent = getattr(getattr(request, "intent", None), "name", None)
-    words = spoken_words(handler_input)
+    words = spoken_words(handler_input, unresolved_only=True)
     verdict: Verdict | None = None
     if words:
         verdict = content_of(handler_input).triage.assess_all(words)

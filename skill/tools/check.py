@@ -347,6 +347,7 @@ def check_model(model: Mapping[str, Any], content: Content) -> list[str]:
     problems.extend(_sample_problems(intents))
     problems.extend(sample_conflicts(intents, types))
     problems.extend(unsafe_samples(intents, content))
+    problems.extend(unsafe_slot_values(intents, types, content))
     for topic in content.topics.values():
         if topic.slot is None or topic.intent not in intents:
             continue
@@ -459,4 +460,34 @@ def unsafe_samples(intents: Mapping[str, Mapping[str, Any]], content: Content) -
                     f"{name}: sample '{sample}' triages {verdict.level} ({verdict.rule}); "
                     "a topic must not claim it"
                 )
+    return problems
+
+
+def unsafe_slot_values(
+    intents: Mapping[str, Mapping[str, Any]],
+    types: Mapping[str, Mapping[str, Any]],
+    content: Content,
+) -> list[str]:
+    """Listed words of a topic's slot type must triage as ordinary, with no caution.
+
+    The skill does not triage words Alexa resolved to one of these values (skill.handlers.
+    safety), so this is what makes that safe: a listed "a stiff neck" would need the
+    cautious answer, a listed "worst headache ever" the emergency number.
+    """
+    topic_types = set()
+    for topic in content.topics.values():
+        slots = {s["name"]: s["type"] for s in intents.get(topic.intent, {}).get("slots", [])}
+        if topic.slot in slots:
+            topic_types.add(slots[topic.slot])
+    problems = []
+    for type_name in sorted(topic_types):
+        for value in types.get(type_name, {}).get("values", []):
+            for word in (value["name"]["value"], *value["name"].get("synonyms", [])):
+                verdict = content.triage.assess(word)
+                if verdict.unsafe or verdict.answer is not None:
+                    problems.append(
+                        f"{type_name} value {value.get('id')!r}: {word!r} triages "
+                        f"{verdict.level} ({verdict.rule}); it belongs with the red flags or "
+                        "statements, not a topic's listed words"
+                    )
     return problems
