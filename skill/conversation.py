@@ -243,7 +243,7 @@ def last_reply(handler_input: HandlerInput) -> Reply | None:
         pending_state = None
     return Reply(
         speech=tuple(speech),
-        reprompt=reprompt if isinstance(reprompt, str) else None,
+        reprompt=reprompt if isinstance(reprompt, str) and reprompt.strip() else None,
         urgent=last.get("urgent") is True,
         pending=pending_state,
         card=Card(str(card[0]), str(card[1]))
