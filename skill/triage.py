@@ -28,8 +28,6 @@ import re
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any, NamedTuple
 
-from skill.phrases import PhraseError, parse, to_regex
-from skill.text import normalise
 
 
 class Level(enum.StrEnum):
@@ -100,6 +98,8 @@ class TriageRules:
 
     def signals_in(self, text: str) -> frozenset[str]:
         """The signals ``text`` carries (negated ones left out)."""
+        from skill.text import normalise  # loaded with the rules, never at cold start
+
         normal = normalise(text)
         if not normal:
             return frozenset()
@@ -155,7 +155,11 @@ class RulesError(ValueError):
 
 
 def compile_rules(document: Mapping[str, Any]) -> TriageRules:
-    """Compile a merged triage document; raises ``RulesError`` naming every problem."""
+    """Compile a merged triage document; raises ``RulesError`` naming every problem.
+
+    The phrase compiler is imported here, the first time words need triage: a cold start
+    that answers "what triggers migraines" never loads it.
+    """
     problems: list[str] = []
     signals_node = document.get("signals")
     rules_node = document.get("rules")
@@ -192,6 +196,8 @@ def compile_rules(document: Mapping[str, Any]) -> TriageRules:
 
 
 def _compile_signal(name: str, node: object, problems: list[str]) -> Signal | None:
+    from skill.phrases import PhraseError, parse, to_regex
+
     where = f"signals.{name}"
     if not re.fullmatch(r"[a-z][a-z0-9_]*", name):
         problems.append(f"{where}: a signal name is lower_case_with_underscores")

@@ -21,7 +21,6 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from skill.settings import DEFAULT_LOCALE
-from skill.text import normalise
 
 logger = logging.getLogger(__name__)
 
@@ -33,6 +32,8 @@ NEAREST_MODEL = {"en-NZ": "en-AU", "en-IE": "en-GB", "en-001": "en-US"}
 
 def normalise_phrase(phrase: str) -> str:
     """A slot phrase in normal form without a leading article, for lookups."""
+    from skill.text import normalise  # only where the model is read: never at cold start
+
     words = normalise(phrase)
     for article in _ARTICLES:
         if words.startswith(article):
@@ -65,6 +66,8 @@ class Vocabulary(NamedTuple):
 
     def find(self, type_name: str, text: str) -> str | None:
         """The value id of the longest phrase of ``type_name`` found in ``text``, if any."""
+        from skill.text import normalise
+
         finder = self.finders.get(type_name)
         match = None if finder is None else finder.search(f" {normalise(text)} ")
         return None if match is None else self.phrases[type_name][match.group(1)]
