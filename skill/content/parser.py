@@ -58,6 +58,27 @@ MESSAGE_KEYS = frozenset(
         "whisper_reprompt",
     }
 )
+#: The fields each kind of entry may have; anything else is a typo worth naming.
+ANSWER_FIELDS = frozenset(
+    {"name", "title", "first", "more", "card", "sources", "written_on", "review"}
+)
+SAFETY_FIELDS = ANSWER_FIELDS | {"reprompt"}
+TOPIC_FIELDS = ANSWER_FIELDS | {"intent", "slot", "unknown_item", "items"}
+DOCUMENT_FIELDS = frozenset(
+    {
+        "locale",
+        "country",
+        "international",
+        "skill_name",
+        "lines",
+        "words",
+        "messages",
+        "messages_review",
+        "safety",
+        "topics",
+    }
+)
+LINE_FIELDS = frozenset({"name", "number", "spoken", "how"})
 #: Safety answers the dialogue itself needs (the triage rules name the others).
 DIALOG_SAFETY_KEYS = ("emergency_check", "emergency_confirmed", "see_doctor_today")
 _PHONE_CHARS = re.compile(r"\+?[0-9][0-9 -]*[0-9]")
@@ -205,7 +226,15 @@ class Parser:
                 self.fail(f"{path}.sources", f"{source!r} is not in sources.yaml")
         return tuple(str(source) for source in value)
 
-    def answer(self, node: Mapping[str, Any], path: str, *, safety: bool = False) -> Answer:
+    def unknown_keys(self, node: Mapping[str, Any], path: str, known: frozenset[str]) -> None:
+        for key in sorted(set(map(str, node)) - known):
+            self.fail(f"{path}.{key}" if path else key, "is not a field here (a typo?)")
+
+    def answer(
+        self, node: Mapping[str, Any], path: str, *, safety: bool = False, topic: bool = False
+    ) -> Answer:
+        fields = TOPIC_FIELDS if topic else SAFETY_FIELDS if safety else ANSWER_FIELDS
+        self.unknown_keys(node, path, fields)
         title = self.text(node, "title", path)
         name = self.text(node, "name", path) if "name" in node or not safety else title.lower()
         written_on = self.date(node, "written_on", path) or dt.date.min
@@ -227,7 +256,7 @@ class Parser:
 
     def topic(self, node: Mapping[str, Any], key: str) -> Topic:
         path = f"topics.{key}"
-        answer = self.answer(node, path)
+        answer = self.answer(node, path, topic=True)
         intent = self.text(node, "intent", path)
         slot = node.get("slot")
         items: dict[str, Answer] = {}
@@ -260,6 +289,7 @@ class Parser:
         if not isinstance(node, Mapping):
             self.fail(path, "must give the line's number (and name)")
             return None
+        self.unknown_keys(node, path, LINE_FIELDS)
         number = node.get("number")
         spoken = node.get("spoken")
         if number is None and self.international and isinstance(spoken, str):
@@ -320,6 +350,7 @@ class Parser:
 
     def content(self, locale: str) -> Content | None:
         document = self.merged.document
+        self.unknown_keys(document, "", DOCUMENT_FIELDS)
         lines_node = self.mapping(document, "lines", "")
         lines: dict[str, Line] = {}
         for name in (*REQUIRED_LINES, *OPTIONAL_LINES):
