@@ -26,12 +26,15 @@ ENV_LAMBDA_FUNCTION = "AWS_LAMBDA_FUNCTION_NAME"
 DEFAULT_LOCALE = "en-US"
 
 
+#: The embedded store of a checkout: its own, so a fresh clone greets a new user (gitignored).
+CHECKOUT_STORE = PROJECT_DIR / ".state" / "preferences.json"
+
+
 def _default_store_path(environ: Mapping[str, str]) -> Path:
     """Where the embedded preference store lives when no DynamoDB table is configured."""
     if environ.get(ENV_LAMBDA_FUNCTION):  # only /tmp is writable in Lambda
         return Path("/tmp/migraine-helper/preferences.json")  # noqa: S108
-    state_home = environ.get("XDG_STATE_HOME") or str(Path.home() / ".local" / "state")
-    return Path(state_home) / "migraine-helper" / "preferences.json"
+    return CHECKOUT_STORE
 
 
 def _blank_to_none(value: str | None) -> str | None:

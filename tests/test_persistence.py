@@ -527,3 +527,16 @@ def test_file_store_concurrent_writes(tmp_path: Path) -> None:
             "voice": expected,
         }
     assert [p.name for p in tmp_path.iterdir()] == ["preferences.json"]
+
+
+def test_each_checkout_keeps_its_own_store() -> None:
+    """A fresh clone greets a new user: its store is inside the checkout, not in $HOME."""
+    from skill.settings import CHECKOUT_STORE, PROJECT_DIR
+
+    settings = Settings.from_env({})
+    assert settings.store_path == CHECKOUT_STORE
+    assert PROJECT_DIR in CHECKOUT_STORE.parents
+    ignored = (PROJECT_DIR / ".gitignore").read_text(encoding="utf-8").split()
+    assert f"{CHECKOUT_STORE.parent.name}/" in ignored
+    in_lambda = Settings.from_env({"AWS_LAMBDA_FUNCTION_NAME": "f"})
+    assert str(in_lambda.store_path).startswith("/tmp/")
