@@ -151,7 +151,8 @@ class Entry(NamedTuple):
     rate: int
     card_title: str
     card_text: str
-    own_fields: tuple[str, ...]  # fields this locale's file(s) set, not the base
+    own_fields: tuple[tuple[str, str], ...]  # (field, file) set above the base, by the locale
+    base_card: str | None  # the base's card in this locale, where the locale's card differs
 
 
 class LocaleReport(NamedTuple):
@@ -280,12 +281,12 @@ class Builder:
             parts.append(reprompt)
         card = answer_card(self.content, answer)
         fields = ("title", "name", "first", "more", "card", "sources", "review", "reprompt")
-        own = tuple(
-            field
+        origins = {
+            field: self.origin(f"{answer.key}.{field}")
             for field in fields
-            if (field != "reprompt" or answer.reprompt is not None)
-            and self.origin(f"{answer.key}.{field}") != self.base_file
-        )
+            if field != "reprompt" or answer.reprompt is not None
+        }
+        own = tuple((f, origin) for f, origin in origins.items() if origin != self.base_file)
         return Entry(
             answer=answer,
             anchor=anchor(self.locale, answer.key),
@@ -295,7 +296,19 @@ class Builder:
             card_title=card.title,
             card_text=card.text,
             own_fields=own,
+            base_card=self.base_card(answer, origins["card"]),
         )
+
+    def base_card(self, answer: Answer, origin: str) -> str | None:
+        """The base's card text in this locale, when this locale's card says otherwise."""
+        node: Any = self.base
+        for key in answer.key.split("."):
+            node = node.get(key) if isinstance(node, Mapping) else None
+        card = node.get("card") if origin != self.base_file and isinstance(node, Mapping) else None
+        if not isinstance(card, str):
+            return None
+        text = "\n".join(line.strip() for line in card.strip().splitlines())
+        return None if text == answer.card else plain(text, self.content)
 
     def topic_entry(self, topic: Topic) -> Entry:
         entry = self.entry(topic.answer)
@@ -394,6 +407,7 @@ dl.review dt::after { content: ":"; }
 dl.review dd { margin: 0 .8rem 0 0; }
 .card { border-left: 4px solid #666; padding: .2rem .7rem; white-space: pre-line; margin: 0; }
 .card-title { font-weight: bold; margin: 0; }
+.base-card { border-left-style: dotted; color: #333; }
 ul.sources { margin: 0; padding-left: 1.2rem; }
 .status { display: inline-block; border: 1px solid #111; border-radius: 3px;
           padding: 0 .4rem; font-size: .85rem; font-weight: bold; text-transform: uppercase; }
@@ -566,12 +580,21 @@ def answer_html(report: LocaleReport, entry: Entry, level: int, *, item: bool = 
         else:
             sources.append(f"<li>{link(source.url, source.title)}</li>")
     review = answer.review
-    own = (
-        "all from " + e(display_name(BASE))
-        if not entry.own_fields
-        else "this locale sets its own "
-        + ", ".join(f"<code>{e(field)}</code>" for field in entry.own_fields)
-    )
+    own = f"all from {e(display_name(BASE))}"
+    if entry.own_fields:
+        files = sorted({origin for _, origin in entry.own_fields})
+        own = "; ".join(
+            ", ".join(f"<code>{e(f)}</code>" for f, o in entry.own_fields if o == origin)
+            + f" from {e(origin)}"
+            for origin in files
+        )
+        own += f"; the rest from {e(display_name(BASE))}"
+    base_card = ""
+    if entry.base_card is not None:
+        base_card = (
+            f'<dt>English base card <span class="origin">{e(display_name(BASE))}</span></dt>'
+            f'<dd><p class="card base-card">{e(entry.base_card)}</p></dd>'
+        )
     speech = speech_table(
         entry.parts,
         f"What Alexa says, at rate {entry.rate}% (about {words_per_minute(entry.rate):g} words "
@@ -588,6 +611,7 @@ def answer_html(report: LocaleReport, entry: Entry, level: int, *, item: bool = 
             "<dt>Card in the Alexa app</dt>",
             f'<dd><p class="card-title">{e(entry.card_title)}</p>'
             f'<p class="card">{e(entry.card_text)}</p></dd>',
+            base_card,
             "<dt>Sources</dt>",
             f'<dd><ul class="sources">{"".join(sources)}</ul></dd>',
             "<dt>Review</dt>",
@@ -639,7 +663,7 @@ def contents_html(report: LocaleReport, href: str) -> str:
 
 
 def _words_own(entry: Entry) -> bool:
-    return any(field in entry.own_fields for field in ("first", "more", "card", "reprompt"))
+    return any(field in {"first", "more", "card", "reprompt"} for field, _ in entry.own_fields)
 
 
 def lines_html(content: Content) -> str:
@@ -779,7 +803,7 @@ def index_html(reports: list[LocaleReport], summary: Summary, today: dt.date) ->
         items = "".join(
             f'<li><a href="{e(report.locale)}.html#{e(entry.anchor)}">{e(entry.answer.title)}</a>'
             f' <span class="key">{e(entry.answer.key)}</span>: '
-            + ", ".join(f"<code>{e(field)}</code>" for field in entry.own_fields)
+            + ", ".join(f"<code>{e(field)}</code> ({e(o)})" for field, o in entry.own_fields)
             + f" {status_badge(entry.status)}</li>"
             for entry in own
         )
