@@ -310,6 +310,7 @@ def test_cards_sources_and_origins_are_shown(report: Report, library: ContentLib
         assert f'<a href="{content.sources[source_id].url}">' in article
     assert '<span class="origin own">en-GB.yaml</span>' in article  # the locale's own words
     assert "English base" in article  # ... beside what en.yaml says
+    assert "English base card" in article and "Call 999 now, even if you feel well." in article
     index = (report.out / "index.html").read_text(encoding="utf-8")
     assert 'href="en-GB.html#en-GB.safety.poisoning"' in index  # listed as a difference
 
