@@ -1,4 +1,4 @@
-"""``python -m skill serve | ask | chat | check | preview``: run, try and check it locally."""
+"""``python -m skill serve | ask | chat | check | preview | review``: run and try it locally."""
 
 from __future__ import annotations
 
@@ -113,6 +113,19 @@ def _preview(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def _review(args: argparse.Namespace, settings: Settings) -> int:
+    from skill.content import ContentError
+    from skill.tools.review import write_report
+
+    try:
+        summary = write_report(args.out, settings.content_dir)
+    except ContentError as error:  # nothing to report on until `check` passes the content
+        print(f"error: cannot write the review report; {error}", file=sys.stderr)
+        return 1
+    print(summary.line())
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m skill", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -169,6 +182,14 @@ def build_parser() -> argparse.ArgumentParser:
     preview.add_argument("--out", type=Path, default=Path("build/preview"))
     preview.add_argument("--locale", default=DEFAULT_LOCALE)
     preview.set_defaults(run=_preview)
+
+    review = commands.add_parser(
+        "review", help="write the clinician review report (HTML, printable) of every answer"
+    )
+    review.add_argument(
+        "--out", type=Path, default=Path("build/review"), help="folder for the *.html pages"
+    )
+    review.set_defaults(run=_review)
     return parser
 
 
