@@ -248,3 +248,29 @@ def test_a_broken_locale_falls_back_at_run_time_but_fails_the_check(content_copy
     assert any("en-GB.yaml: lines.emergency.number" in p for p in _problems(content_copy))
     library = load_library(content_copy, validate_all=False)  # the cold-start path
     assert library.for_locale("en-GB").locale == "en-US"
+
+
+def test_a_locales_own_review_covers_the_words_it_keeps_from_its_base(content_copy: Path) -> None:
+    review = {"reviewed_by": "Dr B. Example", "reviewed_on": "2026-11-30", "next_review": "2027-11-30"}
+    _edit(
+        content_copy / "en-GB.yaml",
+        lambda d: d.setdefault("topics", {}).update(
+            aura={"first": "An aura is a warning, in British.", "review": review}
+        ),
+    )
+    aura = load_library(content_copy).content("en-GB").topics["aura"].answer
+    assert aura.review.reviewed_by == "Dr B. Example"  # its title, from en.yaml, was seen too
+
+
+def test_a_text_changed_after_its_review_is_stale() -> None:
+    import datetime as dt
+
+    from skill.content import Review
+
+    content = load_library(CONTENT_DIR).content("en-US")
+    aura = content.topics["aura"].answer
+    reviewed = aura._replace(
+        review=Review("Dr A. Example", aura.written_on - dt.timedelta(days=1), dt.date(2099, 1, 1))
+    )
+    assert reviewed.stale(dt.date(2026, 12, 1))
+    assert not reviewed._replace(written_on=reviewed.review.reviewed_on).stale(dt.date(2026, 12, 1))

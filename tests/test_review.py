@@ -176,7 +176,7 @@ def _reviewed(on: str, following: str) -> dict[str, object]:
 
 def _edit_base(document: dict[str, Any]) -> None:
     topics = document["topics"]
-    topics["triggers"]["review"] = _reviewed("2026-11-25", "2099-11-25")  # current
+    topics["triggers"]["review"] = _reviewed("2026-12-01", "2099-11-25")  # current: after its text
     topics["help"]["review"] = _reviewed("2025-01-10", "2026-01-10")  # next review passed
     topics["clinic"]["review"] = _reviewed("2026-06-01", "2099-06-01")  # text written later
     topics["clinic"]["written_on"] = dt.date(2026, 11, 20)

@@ -43,6 +43,12 @@ class Merged(NamedTuple):
 
     document: dict[str, Any]
     origins: Origins
+    chain: tuple[str, ...] = ()  # its files, base first ("en.yaml", "en-AU.yaml", ...)
+
+    def later(self, first: str, second: str) -> bool:
+        """Whether file ``first`` comes after ``second`` in the chain (more specific)."""
+        order = {name: index for index, name in enumerate(self.chain)}
+        return order.get(first, -1) > order.get(second, -1)
 
     def origin(self, path: tuple[str, ...], default: str) -> str:
         """The file that holds ``path`` (or the nearest of its parents)."""
@@ -154,7 +160,7 @@ def merge_chain(
     for document_name in reversed(chain):
         overlay = {k: v for k, v in by_name[document_name].items() if k != "extends"}
         merged = deep_merge(merged, overlay, origins, display_name(document_name), ())
-    return Merged(merged, origins or {})
+    return Merged(merged, origins or {}, tuple(display_name(n) for n in reversed(chain)))
 
 
 def _sibling(current: str, parent: str) -> str:

@@ -202,12 +202,16 @@ class Parser:
         return Review(by.strip(), on, following)
 
     def check_review_covers_text(self, node: Mapping[str, Any], path: str) -> None:
-        """A review vouches for the texts it saw: an overlay that rewrote them needs its own."""
+        """A review vouches for the texts it saw: an overlay that rewrote them needs its own.
+
+        A review in a locale's file covers that locale's whole answer, the words it keeps
+        from its base included; a review in the base does not cover words a locale changed.
+        """
         keys = tuple(path.split("."))
         reviewed_in = self.merged.origin((*keys, "review"), self.origin)
         for field in ("first", "more", "card", "name", "title"):
             written_in = self.merged.origin((*keys, field), reviewed_in)
-            if field in node and written_in != reviewed_in:
+            if field in node and self.merged.later(written_in, reviewed_in):
                 self.fail(
                     f"{path}.review",
                     f"the review in {reviewed_in} is not of this locale's {field}; "

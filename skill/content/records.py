@@ -56,6 +56,14 @@ class Answer(NamedTuple):
     def parts(self) -> tuple[str, ...]:
         return (self.first, *self.more)
 
+    def stale(self, today: dt.date) -> bool:
+        """Reviewed, but its next review is due, or its text changed after the review."""
+        review = self.review
+        if review.pending:
+            return False
+        changed = review.reviewed_on is not None and self.written_on > review.reviewed_on
+        return changed or review.stale(today)
+
 
 class Topic(NamedTuple):
     """A topic asked for by one intent; slot topics pick an item by the slot's value."""
