@@ -328,7 +328,7 @@ def test_pending_reviewed_and_stale_are_marked(edited: tuple[Path, str]) -> None
 
     current = article("topics.triggers")
     assert "status-reviewed" in current and REVIEWER in current
-    assert "25 November 2026" in current and "25 November 2099" in current
+    assert "1 December 2026" in current and "25 November 2099" in current
     assert "status-stale" in article("topics.help")
     assert "was due on 10 January 2026" in article("topics.help")
     assert "status-stale" in article("topics.clinic")
