@@ -15,6 +15,7 @@ verifier runs, and a second time after ours.
 
 The same app and server (waitress, a production WSGI server) serve local development and
 self-hosting behind an HTTPS reverse proxy; Alexa itself only calls HTTPS on port 443.
+With ``dev=True`` it also serves the simulator page (``GET /simulator``, ``POST /simulate``).
 """
 
 from __future__ import annotations
@@ -275,6 +276,10 @@ def create_app(
 
     app.add_url_rule("/", "status", status, methods=["GET"])
     app.add_url_rule("/", "invoke", invoke, methods=["POST"])
+    if dev:  # the simulator page (contract 8): a local tool, imported only for --dev
+        from skill.tools.simulator import register_simulator
+
+        register_simulator(app, settings, skill)
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException) -> Response:
