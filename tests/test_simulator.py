@@ -86,6 +86,7 @@ def test_the_page_is_server_rendered_with_real_labels(client: FlaskClient) -> No
     assert '<button id="read-aloud"' in page and '<button id="new-session"' in page
     for locale in LOCALES:
         assert f'<option value="{locale}"' in page
+    assert '<p id="emergency-note" class="quiet">Emergency number: 911</p>' in page
 
 
 def test_the_page_lists_help_topics_every_topic_and_safety_examples(

@@ -77,7 +77,7 @@ LOCALE_NAMES: Mapping[str, str] = {
     "en-AU": "English, Australia",
     "en-NZ": "English, New Zealand",
     "en-IN": "English, India",
-    "en-001": "International English (no local numbers)",
+    "en-001": "International English",
 }
 
 #: The pick lists beside the topics (which come from the content). A test proves every one

@@ -161,7 +161,11 @@
     send($("pick").value);
   });
   $("new-session").addEventListener("click", () => newSession("Session reset."));
-  $("locale").addEventListener("change", () => newSession("Locale changed."));
+  $("locale").addEventListener("change", () => {
+    const chosen = $("locale").selectedOptions[0];
+    $("emergency-note").textContent = `Emergency number: ${chosen.dataset.emergency}`;
+    newSession("Locale changed.");
+  });
   document.querySelectorAll("input[name=device]").forEach((radio) =>
     radio.addEventListener("change", () => newSession("Device changed.")));
 
@@ -170,8 +174,12 @@
     speech.cancel();
     const utterance = new SpeechSynthesisUtterance(state.last.speech);
     utterance.lang = state.last.locale;
-    utterance.rate = 0.9; // the skill speaks a little slower than usual
-    utterance.volume = state.last.whispered ? 0.4 : 0.8;
+    // As the skill's SSML asks: a little slower; soft, or whispered (quieter here), or, for
+    // emergency instructions, at full volume.
+    const ssml = state.last.ssml;
+    const rate = /<prosody rate="(\d+)%"/.exec(ssml);
+    utterance.rate = rate ? Number(rate[1]) / 100 : 1;
+    utterance.volume = state.last.whispered ? 0.4 : /volume="soft"/.test(ssml) ? 0.8 : 1;
     speech.speak(utterance);
   });
   if (!speech) $("voice-note").textContent = "This browser cannot read text aloud.";
