@@ -436,9 +436,11 @@ def run_server(host: str, port: int, *, dev: bool, settings: Settings) -> None:
         else "ON (Alexa signature, certificate chain and timestamp)"
     )
     skill_id = ", skill ID checked" if settings.skill_id else ""
+    urls = listening_urls(server)
+    simulator = f"; the simulator page is {urls[0]}simulator" if dev else ""
     print(
-        f"{SERVICE_NAME} serving on {' and '.join(listening_urls(server))}"
-        f" - request verification {verification}{skill_id}",
+        f"{SERVICE_NAME} serving on {' and '.join(urls)}"
+        f" - request verification {verification}{skill_id}{simulator}",
         flush=True,
     )
     try:

@@ -486,3 +486,28 @@ def test_the_least_recently_used_session_makes_room(settings: Settings, skill: C
     simulator.simulate(_asked("what causes migraines"))  # a third pushes out the second
     assert simulator.simulate(_asked("yes", first))["new_session"] is False
     assert simulator.simulate(_asked("yes", second))["new_session"] is True
+
+
+class _BoundServer:
+    """Stands in for a bound waitress server: run() returns at once."""
+
+    effective_host, effective_port = "127.0.0.1", 5123
+
+    def run(self) -> None:
+        pass
+
+    def close(self) -> None:
+        pass
+
+
+@pytest.mark.parametrize("dev", [True, False])
+def test_the_server_says_where_the_simulator_is_in_dev_only(
+    dev: bool, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from skill import web
+
+    monkeypatch.setattr(web, "create_server", lambda *args, **kwargs: _BoundServer())
+    web.run_server("127.0.0.1", 5123, dev=dev, settings=Settings(skill_id=SKILL_ID))
+    out = capsys.readouterr().out
+    assert out.count("\n") == 1 and "serving on http://127.0.0.1:5123/" in out
+    assert ("the simulator page is http://127.0.0.1:5123/simulator" in out) is dev
