@@ -15,9 +15,10 @@ import markupsafe
 import pytest
 from ask_sdk_core.skill import CustomSkill
 from flask.testing import FlaskClient
-from web_support import SKILL_ID
+from web_support import SKILL_ID, hello_skill
 
-from skill.app import handle_event
+from skill import web
+from skill.app import build_skill, handle_event
 from skill.content import ContentLibrary
 from skill.screen import RENDER_DOCUMENT, TOKEN, Screen, datasources, load_document
 from skill.settings import DEFAULT_LOCALE, PROJECT_DIR, Settings
@@ -330,8 +331,6 @@ def test_the_simulators_preferences_are_its_own(
 def test_the_simulator_works_in_dev_with_a_skill_id_set(
     tmp_path: Path, library: ContentLibrary
 ) -> None:
-    from skill.app import build_skill
-
     settings = Settings(skill_id=SKILL_ID, store_path=tmp_path / "p.json")
     client = create_app(settings, skill=build_skill(settings, library), dev=True).test_client()
     response = client.post("/simulate", json={"text": "what is an aura", "session": None})
@@ -419,6 +418,7 @@ def test_without_dev_both_paths_are_404(tmp_path: Path, skill: CustomSkill) -> N
 _PROBE = """
 import json, sys
 from skill.settings import Settings
+from skill import web
 from skill.web import create_app
 dev = sys.argv[1] == "dev"
 settings = Settings(skill_id="amzn1.ask.skill.probe", store_path=sys.argv[2])
@@ -504,10 +504,17 @@ class _BoundServer:
 def test_the_server_says_where_the_simulator_is_in_dev_only(
     dev: bool, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from skill import web
-
     monkeypatch.setattr(web, "create_server", lambda *args, **kwargs: _BoundServer())
     web.run_server("127.0.0.1", 5123, dev=dev, settings=Settings(skill_id=SKILL_ID))
     out = capsys.readouterr().out
     assert out.count("\n") == 1 and "serving on http://127.0.0.1:5123/" in out
     assert ("the simulator page is http://127.0.0.1:5123/simulator" in out) is dev
+
+
+def test_broken_content_is_a_clear_503_not_a_crash(tmp_path: Path) -> None:
+    settings = Settings(content_dir=tmp_path / "no-content", store_path=tmp_path / "p.json")
+    client = create_app(settings, skill=hello_skill(), dev=True).test_client()
+    page = client.get("/simulator")
+    assert page.status_code == 503 and "python -m skill check" in page.get_data(as_text=True)
+    reply = client.post("/simulate", json={"text": "help", "session": None})
+    assert reply.status_code == 503 and "python -m skill check" in reply.get_json()["error"]
