@@ -228,19 +228,16 @@ class Simulator:
                 del self._conversations[asked.session or ""]
                 conversation = None
             new_session = conversation is None
-            token = asked.session
+            key = asked.session if conversation and asked.session else secrets.token_urlsafe(16)
             if conversation is None:
                 conversation = self._start(library, asked.locale, asked.device)
-                token = secrets.token_urlsafe(16)
             conversation.last_used = now
             turn = conversation.console.say(asked.text)
-            if turn.ended:
-                self._conversations.pop(token or "", None)
-                token = None
-            else:
-                assert token is not None
-                self._conversations[token] = conversation
-                self._conversations.move_to_end(token)
+            token: str | None = None  # an ended session is forgotten; the next turn starts anew
+            self._conversations.pop(key, None)
+            if not turn.ended:
+                token = key
+                self._conversations[key] = conversation  # the most recently used, last
                 while len(self._conversations) > self._max_sessions:
                     self._conversations.popitem(last=False)
             response_envelope = conversation.recorder.last
