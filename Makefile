@@ -4,8 +4,9 @@ VENV := .venv
 BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 5000
+CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: build-SkillFunction run chat test lint typecheck check setup setup-node lock package bench load clean
+.PHONY: build-SkillFunction run chat test lint typecheck check setup setup-node setup-chromium lock package bench load clean
 
 ## Serve the skill locally on embedded defaults (signature checks off, loopback only).
 run: $(VENV)/.installed
@@ -16,7 +17,7 @@ chat: $(VENV)/.installed
 	$(BIN)/python -m skill chat
 
 ## Everything CI runs: lint, types, content/model/SSML check, template lint, tests.
-test: $(VENV)/.installed node_modules/.installed lint typecheck check
+test: $(VENV)/.installed node_modules/.installed setup-chromium lint typecheck check
 	$(BIN)/cfn-lint template.yaml
 	$(BIN)/python -m pytest
 
@@ -49,6 +50,17 @@ setup-node:
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm; \
 	else \
 		echo "Node.js 18+ and npm are needed for the tests: install them (e.g. apt-get install nodejs npm)"; exit 1; \
+	fi
+
+## Install Debian's Chromium for the simulator's browser test, when it is missing.
+# As root with apt it is installed; otherwise a message, and the test skips (in CI it fails).
+setup-chromium:
+	@if [ -x "$(CHROMIUM)" ]; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium) \
+		|| echo "warning: apt-get could not install chromium; the browser test will skip (outside CI)"; \
+	else \
+		echo "The simulator's browser test needs Chromium at $(CHROMIUM): install it (e.g. apt-get install chromium); until then it skips (outside CI)"; \
 	fi
 
 ## Re-pin dependencies after editing requirements/*.in.

@@ -15,6 +15,7 @@ verifier runs, and a second time after ours.
 
 The same app and server (waitress, a production WSGI server) serve local development and
 self-hosting behind an HTTPS reverse proxy; Alexa itself only calls HTTPS on port 443.
+With ``dev=True`` it also serves the simulator page (``GET /simulator``, ``POST /simulate``).
 """
 
 from __future__ import annotations
@@ -278,6 +279,10 @@ def create_app(
 
     app.add_url_rule("/", "status", status, methods=["GET"])
     app.add_url_rule("/", "invoke", invoke, methods=["POST"])
+    if dev:  # the simulator page (contract 8): a local tool, imported only for --dev
+        from skill.tools.simulator import register_simulator
+
+        register_simulator(app, settings, skill)
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException) -> Response:
@@ -434,9 +439,11 @@ def run_server(host: str, port: int, *, dev: bool, settings: Settings) -> None:
         else "ON (Alexa signature, certificate chain and timestamp)"
     )
     skill_id = ", skill ID checked" if settings.skill_id else ""
+    urls = listening_urls(server)
+    simulator = f"; the simulator page is {urls[0]}simulator" if dev else ""
     print(
-        f"{SERVICE_NAME} serving on {' and '.join(listening_urls(server))}"
-        f" - request verification {verification}{skill_id}",
+        f"{SERVICE_NAME} serving on {' and '.join(urls)}"
+        f" - request verification {verification}{skill_id}{simulator}",
         flush=True,
     )
     try:

@@ -11,12 +11,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from skill.app import build_skill, handle_event
-from skill.content import load_library
+from skill.content import ContentLibrary, load_library
 from skill.metrics import RequestRecorder
 from skill.handlers.safety import STATEMENT_INTENT
 from skill.settings import DEFAULT_LOCALE, Settings
 from skill.speech import ssml_to_text
-from skill.tools.envelopes import Session, slot
+from skill.tools.envelopes import LOCAL_USER_ID, Session, slot
 from skill.tools.nlu import Resolution, SlotMatch, UtteranceResolver, load_resolver
 
 LAUNCH = "LaunchRequest"
@@ -55,13 +55,20 @@ class Console:
         screen: bool = False,
         strict: bool = False,
         invoke: Callable[[dict[str, Any]], dict[str, Any]] | None = None,
+        library: ContentLibrary | None = None,
+        user_id: str = LOCAL_USER_ID,
     ) -> None:
         self._settings = settings
         self._locale = locale
         self._screen = screen
         self._strict = strict
+        self._user_id = user_id
         self._resolver: UtteranceResolver = load_resolver(settings.model_dir, locale)
-        self._library = load_library(settings.content_dir, validate_all=False)
+        self._library = (
+            library
+            if library is not None
+            else load_library(settings.content_dir, validate_all=False)
+        )
         if invoke is None:
             # the console prints speech: the per-request line would only be noise there
             skill = build_skill(settings, self._library, recorder=RequestRecorder(enabled=False))
@@ -70,7 +77,7 @@ class Console:
         self._session = self._new_session()
 
     def _new_session(self) -> Session:
-        return Session(locale=self._locale, screen=self._screen)
+        return Session(locale=self._locale, screen=self._screen, user_id=self._user_id)
 
     def say(self, utterance: str) -> Turn:
         if self._session.ended:

@@ -123,8 +123,11 @@ def _text_css(style: Mapping[str, Any]) -> str:
     return ";".join(rules)
 
 
-def render_html(document: Mapping[str, Any], screen: Screen, *, name: str = "screen") -> str:
-    """One screen as a self-contained HTML page, drawn with the document's own styles."""
+def screen_css(document: Mapping[str, Any]) -> str:
+    """The CSS that draws a screen (``.screen`` and its lines) with the document's own styles.
+
+    Shared by these previews and the simulator page, so both draw the same screen.
+    """
     resources = _base_resources(document)
     background = resources["calmBackground"]
     gap = _px(resources["calmGap"])
@@ -132,10 +135,28 @@ def render_html(document: Mapping[str, Any], screen: Screen, *, name: str = "scr
     title_css = _text_css(_style(document, "calmTitle", resources))
     body_css = _text_css(_style(document, "calmBody", resources))
     emergency_css = _text_css(_style(document, "calmEmergency", resources))
-    caption_colour = resources["calmTitle"]
+    return f""".screen{{box-sizing:border-box;width:{PREVIEW_WIDTH}px;height:{PREVIEW_HEIGHT}px;
+background:{background};padding:{pad};display:flex;flex-direction:column;overflow:hidden}}
+.screen p{{margin:0;padding-bottom:{gap};overflow-wrap:anywhere}}
+.emergency{{{emergency_css}}}
+.title{{{title_css}}}
+.screen .body{{{body_css};flex:1 1 auto;min-height:0;overflow-y:auto;padding-bottom:0}}"""
+
+
+def screen_markup(screen: Screen) -> str:
+    """One screen as HTML (escaped), drawn by :func:`screen_css`."""
     emergency = (
         f'<p class="emergency">{html.escape(screen.emergency)}</p>' if screen.emergency else ""
     )
+    return f"""<div class="screen">
+{emergency}<p class="title">{html.escape(screen.title)}</p>
+<p class="body">{html.escape(screen.body)}</p>
+</div>"""
+
+
+def render_html(document: Mapping[str, Any], screen: Screen, *, name: str = "screen") -> str:
+    """One screen as a self-contained HTML page, drawn with the document's own styles."""
+    caption_colour = _base_resources(document)["calmTitle"]
     return f"""<!doctype html>
 <html lang="en">
 <head>
@@ -145,21 +166,13 @@ def render_html(document: Mapping[str, Any], screen: Screen, *, name: str = "scr
 <style>
 html,body{{margin:0;background:#000;font-family:{FONT_STACK}}}
 main{{padding:24px}}
-.screen{{box-sizing:border-box;width:{PREVIEW_WIDTH}px;height:{PREVIEW_HEIGHT}px;
-background:{background};padding:{pad};display:flex;flex-direction:column;overflow:hidden}}
-.screen p{{margin:0;padding-bottom:{gap};overflow-wrap:anywhere}}
-.emergency{{{emergency_css}}}
-.title{{{title_css}}}
-.screen .body{{{body_css};flex:1 1 auto;min-height:0;overflow-y:auto;padding-bottom:0}}
+{screen_css(document)}
 .caption{{color:{caption_colour};font-size:14px;margin:12px 0 0}}
 </style>
 </head>
 <body>
 <main>
-<div class="screen">
-{emergency}<p class="title">{html.escape(screen.title)}</p>
-<p class="body">{html.escape(screen.body)}</p>
-</div>
+{screen_markup(screen)}
 <p class="caption">{html.escape(name)}: Echo Show {PREVIEW_WIDTH} &times; {PREVIEW_HEIGHT}
 (hub sizes). The device draws the APL document; this page copies its colours and sizes.</p>
 </main>
