@@ -132,8 +132,11 @@ def request_mixes() -> dict[str, list[tuple[str, dict[str, Any]]]]:
             event["session"]["attributes"] = attributes
         return event
 
-    mid_topic = {"topic": {"topic": "triggers", "item": "alcohol", "next_part": 1},
-                 "pending": "more", "prefs": {"voice": "normal", "heard_welcome": True}}
+    mid_topic: dict[str, Any] = {
+        "topic": {"topic": "triggers", "item": "alcohol", "next_part": 1},
+        "pending": "more",
+        "prefs": {"voice": "normal", "heard_welcome": True},
+    }
     ours = [
         ("launch", launch),
         ("topic", turn("CausesIntent")),
@@ -143,12 +146,17 @@ def request_mixes() -> dict[str, list[tuple[str, dict[str, Any]]]]:
         ("more", turn("AMAZON.MoreIntent", **mid_topic)),
         ("help", turn("AMAZON.HelpIntent")),
         ("red flag", turn("RedFlagIntent")),
-        ("statement (triaged)", turn("StatementIntent", {"statement": slot("statement", "feel sick and dizzy")})),
+        (
+            "statement (triaged)",
+            turn("StatementIntent", {"statement": slot("statement", "feel sick and dizzy")}),
+        ),
         ("fallback", turn("AMAZON.FallbackIntent")),
     ]
+    normal = {"voice": "normal", "heard_welcome": True}
+    whisper = {"voice": "whisper", "heard_welcome": True}
     writes = [
-        ("whisper (writes)", turn("WhisperIntent", prefs={"voice": "normal", "heard_welcome": True})),
-        ("speak normally (writes)", turn("NormalVoiceIntent", prefs={"voice": "whisper", "heard_welcome": True})),
+        ("whisper (writes)", turn("WhisperIntent", prefs=normal)),
+        ("speak normally (writes)", turn("NormalVoiceIntent", prefs=whisper)),
     ]
     hello_session = Session(user_id="amzn1.ask.account.BENCHMARK")
     hello = [

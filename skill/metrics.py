@@ -24,7 +24,17 @@ from typing import Any, TextIO
 NAMESPACE = "MigraineHelper"
 #: What a request was, for the ``Kind`` dimension (a handful of values, never free text).
 KINDS = frozenset(
-    {"launch", "topic", "safety", "statement", "fallback", "dialog", "error", "session_end", "other"}
+    {
+        "launch",
+        "topic",
+        "safety",
+        "statement",
+        "fallback",
+        "dialog",
+        "error",
+        "session_end",
+        "other",
+    }
 )
 #: The metric dimensions: each set is one metric series per combination of values.
 DIMENSIONS = (("Kind",), ("Topic",), ("SafetyLevel",))
@@ -107,7 +117,8 @@ def _head(has_topic: bool, has_safety: bool) -> str:
         ]
     }
     encoded = json.dumps(metadata, separators=(",", ":")).replace("%", "%%")
-    return '{"_aws":{"Timestamp":%d,' + encoded[1:] + ',"level":"INFO","message":"request handled","Requests":1,'
+    fixed = ',"level":"INFO","message":"request handled","Requests":1,'
+    return '{"_aws":{"Timestamp":%d,' + encoded[1:] + fixed
 
 
 #: The fixed start of a line, by (has a topic, has a safety level).

@@ -105,27 +105,27 @@ class _Reader:
 
     def sequence(self, closing: frozenset[str]) -> Seq:
         nodes: list[Node] = []
-        while (token := self.peek()) is not None and token not in closing and token != "|":
+        while (piece := self.peek()) is not None and piece not in closing and piece != "|":
             self.position += 1
-            if token in {"(", "["}:
-                nodes.append(self.group(")" if token == "(" else "]"))
-            elif token in {")", "]"}:
-                raise PhraseError(f"{token!r} closes nothing")
-            elif token == "...":
+            if piece in {"(", "["}:
+                nodes.append(self.group(")" if piece == "(" else "]"))
+            elif piece in {")", "]"}:
+                raise PhraseError(f"{piece!r} closes nothing")
+            elif piece == "...":
                 nodes.append(Gap())
-            elif token.startswith("<"):
-                low, high = (int(part) for part in token[1:-1].split("-"))
+            elif piece.startswith("<"):
+                low, high = (int(part) for part in piece[1:-1].split("-"))
                 if low > high:
-                    raise PhraseError(f"{token}: the range runs backwards")
+                    raise PhraseError(f"{piece}: the range runs backwards")
                 nodes.append(Number(low, high))
-            elif token.startswith("{"):
-                nodes.append(Slot(token[1:-1]))
-            elif token.startswith("~"):
-                nodes.append(Ref(token[1:]))
+            elif piece.startswith("{"):
+                nodes.append(Slot(piece[1:-1]))
+            elif piece.startswith("~"):
+                nodes.append(Ref(piece[1:]))
             else:
-                spelled = normalise(token).split() if self.normal_form else [token.lower()]
+                spelled = normalise(piece).split() if self.normal_form else [piece.lower()]
                 if not spelled:
-                    raise PhraseError(f"{token!r} is not a word; write optional words in [ ]")
+                    raise PhraseError(f"{piece!r} is not a word; write optional words in [ ]")
                 nodes.extend(Word(word) for word in spelled)
         return Seq(tuple(nodes))
 

@@ -1,7 +1,7 @@
 """How the skill reads words: one normal form for triage, routing and the console's matcher.
 
 Alexa hands over what it heard as lower-case words ("i'm", "seventy two hours"); a developer
-types anything ("I’m 62!!"). Both are brought to the same form here, and so are the phrases
+types anything ("I\u2019m 62!!"). Both are brought to the same form here, and so are the phrases
 the content's rules are written in, so that a rule written "i'm over fifty" matches "I am
 over 50" and the other way round:
 

@@ -29,7 +29,6 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import Any, NamedTuple
 
 
-
 class Level(enum.StrEnum):
     """How urgent, most urgent first."""
 
@@ -243,7 +242,7 @@ def _compile_rule(
         rule_id = f"rule{index}"
     where = f"{where} ({rule_id})"
     try:
-        level = Level(node.get("level"))
+        level = Level(str(node.get("level")))
     except ValueError:
         problems.append(f"{where}.level: must be one of {', '.join(Level)}")
         return None
@@ -335,21 +334,21 @@ class _ConditionReader:
         return lambda seen: all(factor(seen) for factor in factors)
 
     def factor(self) -> Condition:
-        token = self.take()
-        if token == "not":
+        word = self.take()
+        if word == "not":
             inner = self.factor()
             return lambda seen: not inner(seen)
-        if token == "(":
+        if word == "(":
             inner = self.any_of()
             self.take(")")
             return inner
-        if token.isdigit():
-            return self.count(int(token))
-        if token in {"and", "or", ")", ","}:
-            raise ConditionError(f"unexpected {token!r}")
-        if token not in self.known:
-            raise ConditionError(f"no signal is called {token!r}")
-        return lambda seen: token in seen
+        if word.isdigit():
+            return self.count(int(word))
+        if word in {"and", "or", ")", ","}:
+            raise ConditionError(f"unexpected {word!r}")
+        if word not in self.known:
+            raise ConditionError(f"no signal is called {word!r}")
+        return lambda seen: word in seen
 
     def count(self, needed: int) -> Condition:
         self.take("of")

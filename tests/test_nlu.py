@@ -12,6 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from skill.content import ContentLibrary
 from skill.settings import PROJECT_DIR, Settings
 from skill.tools.console import Console
 from skill.tools.nlu import (

@@ -12,9 +12,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from ask_sdk_core.skill import CustomSkill
 
-from skill.app import build_skill
 from skill.content import ContentLibrary
 from skill.settings import PROJECT_DIR, Settings
 from skill.tools.grammar import grammar_files

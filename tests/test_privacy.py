@@ -24,9 +24,9 @@ from ask_sdk_core.skill import CustomSkill
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from skill import metrics
 from skill.app import build_skill, handle_event
 from skill.content import ContentLibrary
-from skill import metrics
 from skill.logs import ALLOWED_FIELDS, JsonFormatter, configure_logging
 from skill.metrics import RequestRecorder
 from skill.settings import Settings

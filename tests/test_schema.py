@@ -32,7 +32,8 @@ def schema(name: str) -> dict[str, Any]:
 
 def _schema_for(path: Path) -> str:
     first = path.read_text(encoding="utf-8").splitlines()[0]
-    match = re.fullmatch(r"# yaml-language-server: \$schema=(?:\.\./)?schema/(\w+)\.schema\.json", first)
+    modeline = r"# yaml-language-server: \$schema=(?:\.\./)?schema/(\w+)\.schema\.json"
+    match = re.fullmatch(modeline, first)
     assert match, f"{path.name}: the first line must name its schema for the YAML language server"
     return match.group(1)
 
@@ -74,9 +75,23 @@ def test_the_schema_knows_the_fields_the_parser_knows() -> None:
         ("locale", {"topics": {"aura": {"frist": "An aura is..."}}}),
         ("locale", {"topics": {"aura": {"review": {"reviewed_on": "2026-11-30"}}}}),
         ("locale", {"lines": {"emergency": {"number": "nine nine nine"}}}),
-        ("clinic", {"name": "Clinic", "phone": "555 0142", "hours": "9 to 5", "website": "https://x"}),
-        ("clinic", {"name": "Clinic", "phone": "+1 212 555 0142", "hours": "9-5", "website": "https://x"}),
-        ("clinic", {"name": "Clinic", "phone": "+1 212 555 0142", "hours": "9 to 5", "website": "http://x"}),
+        (
+            "clinic",
+            {"name": "Clinic", "phone": "555 0142", "hours": "9 to 5", "website": "https://x"},
+        ),
+        (
+            "clinic",
+            {"name": "Clinic", "phone": "+1 212 555 0142", "hours": "9-5", "website": "https://x"},
+        ),
+        (
+            "clinic",
+            {
+                "name": "Clinic",
+                "phone": "+1 212 555 0142",
+                "hours": "9 to 5",
+                "website": "http://x",
+            },
+        ),
         ("triage", {"rules": [{"id": "x", "level": "maybe", "when": "fever"}]}),
     ],
 )

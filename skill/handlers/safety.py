@@ -89,8 +89,8 @@ def verdict_of(handler_input: HandlerInput) -> Verdict | None:
     """
     attributes = handler_input.attributes_manager.request_attributes
     if REQUEST_TRIAGE in attributes:
-        cached: Verdict | None = attributes[REQUEST_TRIAGE]
-        return cached
+        cached = attributes[REQUEST_TRIAGE]
+        return cached if isinstance(cached, Verdict) else None
     request = handler_input.request_envelope.request
     intent = getattr(getattr(request, "intent", None), "name", None)
     words = spoken_words(handler_input, unresolved_only=True)

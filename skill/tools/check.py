@@ -113,23 +113,23 @@ def run_checks(settings: Settings, *, strict: bool = False, today: dt.date | Non
         problems.plain(f"interaction model: {problem}")
     if DEFAULT_LOCALE not in models:
         problems.plain(f"interaction model: {DEFAULT_LOCALE}.json is missing")
-    for locale, path in sorted(models.items()):
+    for locale, model_file in sorted(models.items()):
         try:
-            model = json.loads(path.read_text(encoding="utf-8"))
+            model = json.loads(model_file.read_text(encoding="utf-8"))
         except (OSError, ValueError) as error:
-            problems.plain(f"interaction model {path.name}: not valid JSON ({error})")
+            problems.plain(f"interaction model {model_file.name}: not valid JSON ({error})")
             continue
         if locale not in library.available:
-            problems.plain(f"interaction model {path.name}: no content/{locale}.yaml overlay")
+            problems.plain(f"interaction model {model_file.name}: no content/{locale}.yaml overlay")
             continue
         size = len(json.dumps(model, separators=(",", ":")))
         if size > MAX_MODEL_CHARS:
             problems.plain(
-                f"interaction model {path.name}: {size:,} characters; Alexa refuses a model "
+                f"interaction model {model_file.name}: {size:,} characters; Alexa refuses a model "
                 f"definition over {MAX_MODEL_CHARS:,}"
             )
         for problem in check_model(model, library.content(locale)):
-            problems.plain(f"interaction model {path.name}: {problem}")
+            problems.plain(f"interaction model {model_file.name}: {problem}")
     return Report(problems.lines(), warnings)
 
 
@@ -194,9 +194,7 @@ def safety_problems(content: Content) -> Iterator[tuple[str, str]]:
                 if key in safety and "{poison_number}" not in _first_sentence(safety[key].first):
                     yield (
                         f"safety.{key}.first",
-                        (
-                            "this locale has a poison line: give {poison_number} in the first sentence"
-                        ),
+                        "this locale has a poison line: give {poison_number} in the first sentence",
                     )
     for key in ENDS_WITH_EMERGENCY:
         if "{emergency_number}" not in _last_sentence(content.messages[key]):
@@ -417,7 +415,7 @@ def sample_conflicts(
             phrases.extend(s.lower() for s in value["name"].get("synonyms", []))
         values[name] = phrases[:CONFLICT_VALUES]
     claimed: dict[str, str] = {}
-    conflicts: set[tuple[str, str, str]] = set()
+    conflicts: set[tuple[str, ...]] = set()
     for name, intent in intents.items():
         slot_types = {slot["name"].lower(): slot["type"] for slot in intent.get("slots", [])}
         for sample in intent.get("samples", []):

@@ -12,8 +12,8 @@ from typing import Any
 
 from skill.app import build_skill, handle_event
 from skill.content import ContentLibrary, load_library
-from skill.metrics import RequestRecorder
 from skill.handlers.safety import STATEMENT_INTENT
+from skill.metrics import RequestRecorder
 from skill.settings import DEFAULT_LOCALE, Settings
 from skill.speech import ssml_to_text
 from skill.tools.envelopes import LOCAL_USER_ID, Session, slot

@@ -27,9 +27,8 @@ def phone_problems(phone: str, country: str) -> list[str]:
     except phonenumbers.NumberParseException as error:
         return [f"{phone!r} is not a telephone number ({error})"]
     if not phonenumbers.is_valid_number(number):
-        return [
-            f"{phone!r} is not a valid number in {phonenumbers.region_code_for_number(number) or 'any country'}"
-        ]
+        where = phonenumbers.region_code_for_number(number) or "any country"
+        return [f"{phone!r} is not a valid number in {where}"]
     return []
 
 

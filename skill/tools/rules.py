@@ -70,7 +70,10 @@ def literal_numbers(text: str, numbers: frozenset[str]) -> Iterator[str]:
         if re.search(rf"(?<!\d){re.escape(compact)}(?!\d)", digits) and re.search(
             rf"(?<![\d-]){re.escape(number)}(?![\d-])", text
         ):
-            yield f"writes the number {number} out; use its placeholder (such as {{emergency_number}})"
+            yield (
+                f"writes the number {number} out; "
+                "use its placeholder (such as {emergency_number})"
+            )
 
 
 def title_as_phrase(text: str, titles: frozenset[str]) -> Iterator[str]:

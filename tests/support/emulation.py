@@ -63,7 +63,7 @@ def lambda_bridge(settings: Settings, library: ContentLibrary) -> Iterator[str]:
     skill = build_skill(settings, library, recorder=RequestRecorder(lines.sink))
 
     class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:  # noqa: N802 (http.server's name)
+        def do_POST(self) -> None:
             length = int(self.headers.get("Content-Length", 0))
             event = json.loads(self.rfile.read(length))
             lines.current.line = None
@@ -75,7 +75,7 @@ def lambda_bridge(settings: Settings, library: ContentLibrary) -> Iterator[str]:
             self.end_headers()
             self.wfile.write(body)
 
-        def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+        def log_message(self, format: str, *args: Any) -> None:
             pass
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
@@ -186,9 +186,8 @@ class Score:
             f"{title}: {sum(self.understood.values())}/{total} understood ({self.accuracy:.1%})"
         ]
         for group in sorted(self.totals):
-            lines.append(
-                f"  {group:32} {self.understood[group]:4}/{self.totals[group]:<4} {self.of(group):6.1%}"
-            )
+            understood, total = self.understood[group], self.totals[group]
+            lines.append(f"  {group:32} {understood:4}/{total:<4} {self.of(group):6.1%}")
             for miss in self.misses.get(group, [])[:12]:
                 lines.append(f"      miss: {miss}")
             if len(self.misses.get(group, [])) > 12:
@@ -226,7 +225,8 @@ def describe(turn: Mapping[str, Any], record: Mapping[str, Any]) -> str:
         f"{k}={v.get('id') or v.get('value')}" for k, v in (turn.get("slots") or {}).items()
     )
     answered = record.get("safety") or record.get("topic") or "-"
-    return f"{turn['utterance']!r} -> {turn['intent']}{'(' + slots + ')' if slots else ''} answered {answered}"
+    understood = f"{turn['intent']}({slots})" if slots else str(turn["intent"])
+    return f"{turn['utterance']!r} -> {understood} answered {answered}"
 
 
 def score(
@@ -242,7 +242,7 @@ def score(
     result = Score()
     for phrasing, turn in zip(phrasings, turns, strict=True):
         record = turn.get("record") or {}
-        group = phrasing.safety if by == "safety" else str(phrasing.intent)
+        group = str(phrasing.safety if by == "safety" else phrasing.intent)
         if phrasing.safety is not None and phrasing.conditional:
             group = "ordinary (conditional)"
         result.add(group, understood(phrasing, turn, record, content), describe(turn, record))
