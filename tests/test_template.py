@@ -245,6 +245,11 @@ def test_store_worst_case_fits_in_the_function_timeout(function: dict[str, Any])
 # interaction_model/skill.json
 
 
+LOCALES = ("en-US", "en-CA", "en-GB", "en-AU", "en-IN")
+#: Each locale's emergency number, as the store description gives it.
+NUMBERS = {"en-US": "911", "en-CA": "911", "en-GB": "999", "en-AU": "000", "en-IN": "112"}
+
+
 def test_manifest_deserialises_with_the_smapi_model(manifest: dict[str, Any]) -> None:
     from ask_sdk_model_runtime.serializer import DefaultSerializer
 
@@ -258,33 +263,45 @@ def test_manifest_deserialises_with_the_smapi_model(manifest: dict[str, Any]) ->
     custom = envelope.manifest.apis.custom
     assert [i.object_type for i in custom.interfaces] == ["ALEXA_PRESENTATION_APL"]
     publishing = envelope.manifest.publishing_information
-    assert [c.value for c in publishing.distribution_countries] == ["US"]
+    assert [c.value for c in publishing.distribution_countries] == [
+        "US",
+        "CA",
+        "GB",
+        "AU",
+        "NZ",
+        "IN",
+    ]
     assert envelope.manifest.manifest_version.value == "1.0"
 
 
-def test_manifest_publishing(manifest: dict[str, Any]) -> None:
+def test_manifest_publishes_every_locale_that_has_a_model(manifest: dict[str, Any]) -> None:
     publishing = manifest["manifest"]["publishingInformation"]
+    models = {path.stem for path in MODEL.parent.glob("*.json")}
+    assert set(publishing["locales"]) == models == set(LOCALES)
     # ask-smapi-model types category as a plain string; the documented enum value:
     assert publishing["category"] == "HEALTH_AND_FITNESS"
     assert publishing["isAvailableWorldwide"] is False
-    assert publishing["distributionCountries"] == ["US"]
     assert publishing["testingInstructions"]
-    en_us = publishing["locales"]["en-US"]
-    assert en_us["name"] == "Migraine Helper"
-    assert len(en_us["name"]) <= 50
-    assert len(en_us["summary"]) <= 160
-    assert len(en_us["description"]) <= 4000
-    assert 1 <= len(en_us["keywords"]) <= 30
-    for key in ("smallIconUri", "largeIconUri"):
-        assert en_us[key].startswith("https://clinic.example.com/PLACEHOLDER")
+    for locale in LOCALES:
+        entry = publishing["locales"][locale]
+        assert entry["name"] == "Migraine Helper"
+        assert len(entry["summary"]) <= 160
+        assert len(entry["description"]) <= 4000
+        assert 1 <= len(entry["keywords"]) <= 30
+        for key in ("smallIconUri", "largeIconUri"):
+            assert entry[key].startswith("https://clinic.example.com/PLACEHOLDER")
 
 
-def test_manifest_description_carries_the_disclaimer(manifest: dict[str, Any]) -> None:
-    description = manifest["manifest"]["publishingInformation"]["locales"]["en-US"]["description"]
+@pytest.mark.parametrize("locale", LOCALES)
+def test_each_store_description_carries_the_disclaimer(
+    manifest: dict[str, Any], locale: str
+) -> None:
+    description = manifest["manifest"]["publishingInformation"]["locales"][locale]["description"]
     flat = " ".join(description.split()).lower()
     assert "not a substitute for professional medical advice" in flat
-    assert "in an emergency, call your local emergency number" in flat
+    assert f"in an emergency, call your local emergency number ({NUMBERS[locale]}" in flat
     assert "cannot call anyone" in flat
+    assert "clinic that offers ketamine infusions" in flat  # the conflict of interest
 
 
 def test_manifest_privacy(manifest: dict[str, Any]) -> None:
@@ -295,9 +312,11 @@ def test_manifest_privacy(manifest: dict[str, Any]) -> None:
     assert privacy["isExportCompliant"] is True
     assert privacy["containsAds"] is False
     assert privacy["usesHealthInfo"] is False
-    urls = privacy["locales"]["en-US"]
-    for key in ("privacyPolicyUrl", "termsOfUseUrl"):
-        assert urls[key].startswith("https://clinic.example.com/PLACEHOLDER")
+    assert set(privacy["locales"]) == set(LOCALES)
+    for locale, urls in privacy["locales"].items():
+        for key in ("privacyPolicyUrl", "termsOfUseUrl"):
+            assert urls[key].startswith("https://clinic.example.com/PLACEHOLDER")
+            assert f"/{locale.lower()}/" in urls[key]
 
 
 def test_manifest_endpoint_is_a_marked_placeholder_arn(manifest: dict[str, Any]) -> None:
@@ -306,11 +325,12 @@ def test_manifest_endpoint_is_a_marked_placeholder_arn(manifest: dict[str, Any])
     assert "PLACEHOLDER" in uri
 
 
-#: Each example phrase, and the intent its request must reach.
+#: Each example phrase, and the intent its request must reach (None: a LaunchRequest).
 EXAMPLES = {
-    "Alexa, open migraine helper": None,  # a LaunchRequest
+    "Alexa, open migraine helper": None,
     "Alexa, ask migraine helper what triggers migraines": "TriggerIntent",
     "Alexa, ask migraine helper is this an emergency": "EmergencyCheckIntent",
+    "Alexa, ask migraine helper should I see my GP": "SeeDoctorIntent",
 }
 
 
@@ -318,27 +338,29 @@ def _normalise(text: str) -> str:
     return " ".join(re.sub(r"[^\w\s'{}]", " ", text.lower()).split())
 
 
-def test_example_phrases_resolve_against_the_interaction_model(
-    manifest: dict[str, Any],
+@pytest.mark.parametrize("locale", LOCALES)
+def test_example_phrases_resolve_against_the_locales_model(
+    manifest: dict[str, Any], locale: str
 ) -> None:
-    phrases = manifest["manifest"]["publishingInformation"]["locales"]["en-US"]["examplePhrases"]
-    assert phrases == list(EXAMPLES)
-    model = json.loads(MODEL.read_text(encoding="utf-8"))["interactionModel"]["languageModel"]
+    phrases = manifest["manifest"]["publishingInformation"]["locales"][locale]["examplePhrases"]
+    assert phrases[0] == "Alexa, open migraine helper" and len(phrases) == 3
+    path = MODEL.parent / f"{locale}.json"
+    model = json.loads(path.read_text(encoding="utf-8"))["interactionModel"]["languageModel"]
     invocation = model["invocationName"]
     samples = {
         intent["name"]: {_normalise(s) for s in intent.get("samples", [])}
         for intent in model["intents"]
     }
-    for phrase, intent in EXAMPLES.items():
+    for phrase in phrases:
+        intent = EXAMPLES[phrase]
         words = _normalise(phrase.removeprefix("Alexa,"))
         if intent is None:
             assert words == f"open {invocation}"
             continue
         prefix = f"ask {invocation} "
         assert words.startswith(prefix), phrase
-        utterance = words.removeprefix(prefix)
         # certification wants example phrases to match sample utterances exactly
-        assert utterance in samples[intent], (phrase, intent)
+        assert words.removeprefix(prefix) in samples[intent], (locale, phrase, intent)
 
 
 # --------------------------------------------------------------------------------------------
