@@ -7,7 +7,7 @@ test client) and assert on what a person would hear and what Alexa would receive
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -62,6 +62,19 @@ def shared_envelope(name: str) -> dict[str, Any]:
 @pytest.fixture(scope="session")
 def library() -> ContentLibrary:
     return load_library(PROJECT_DIR / "content")
+
+
+EMULATED_LOCALES = ("en-US", "en-GB", "en-AU", "en-CA", "en-IN")
+
+
+@pytest.fixture(scope="session")
+def emulator(tmp_path_factory: pytest.TempPathFactory, library: ContentLibrary) -> Iterator[Any]:
+    """virtual-alexa over the Lambda entry, one pass per locale shared by every test."""
+    from support.emulation import Emulator, all_texts, lambda_bridge
+
+    store = tmp_path_factory.mktemp("emulated") / "preferences.json"
+    with lambda_bridge(Settings(store_path=store), library) as url:
+        yield Emulator(url, {locale: all_texts(locale) for locale in EMULATED_LOCALES})
 
 
 @pytest.fixture

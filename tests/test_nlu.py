@@ -12,7 +12,6 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from skill.content import ContentLibrary
 from skill.settings import PROJECT_DIR, Settings
 from skill.tools.console import Console
 from skill.tools.nlu import (
@@ -22,14 +21,7 @@ from skill.tools.nlu import (
     emulator_form,
     load_resolver,
 )
-from support.emulation import (
-    PHRASINGS_DIR,
-    SAFETY_DIR,
-    emulate,
-    lambda_bridge,
-    load_phrasings,
-    load_safety,
-)
+from support.emulation import Emulator
 
 MODEL: dict[str, Any] = {
     "interactionModel": {
@@ -135,16 +127,12 @@ def test_emulator_form_removes_what_virtual_alexa_removes() -> None:
 
 @pytest.mark.parametrize("locale", ["en-US", "en-GB", "en-AU", "en-CA", "en-IN"])
 def test_strict_mode_agrees_with_virtual_alexa_on_every_phrasing(
-    locale: str, library: ContentLibrary, settings: Settings
+    locale: str, emulator: Emulator
 ) -> None:
     """The proof behind ``--strict``: the same intent and slot ids as the emulator, always."""
-    texts = [p.text for p in load_phrasings(PHRASINGS_DIR / f"{locale}.json")]
-    texts += [p.text for p in load_safety(SAFETY_DIR / f"{locale}.json")]
     resolver = load_resolver(PROJECT_DIR / "interaction_model", locale)
-    with lambda_bridge(settings, library) as url:
-        [turns] = emulate(url, [texts], locale=locale)
     disagreements = []
-    for text, turn in zip(texts, turns, strict=True):
+    for text, turn in emulator.turns(locale).items():
         ours = resolver.resolve(text, strict=True)
         theirs = {name: slot.get("id") or slot.get("value") for name, slot in turn["slots"].items()}
         mine = {name: match.value_id or match.spoken for name, match in ours.slots.items()}

@@ -79,12 +79,14 @@ class Console:
     def _new_session(self) -> Session:
         return Session(locale=self._locale, screen=self._screen, user_id=self._user_id)
 
+    def resolve(self, utterance: str) -> Resolution:
+        """What the console understands the words as, before the skill answers them."""
+        return self._guarded(self._resolver.resolve(utterance, strict=self._strict), utterance)
+
     def say(self, utterance: str) -> Turn:
         if self._session.ended:
             self._session = self._new_session()
-        resolution = self._guarded(
-            self._resolver.resolve(utterance, strict=self._strict), utterance
-        )
+        resolution = self.resolve(utterance)
         if resolution.intent == LAUNCH:
             event = self._session.launch()
         else:

@@ -229,21 +229,58 @@ def describe(turn: Mapping[str, Any], record: Mapping[str, Any]) -> str:
     return f"{turn['utterance']!r} -> {understood} answered {answered}"
 
 
-def score(
-    url: str, phrasings: Sequence[Phrasing], content: Content, *, locale: str, by: str = "intent"
-) -> Score:
-    """Every phrasing through the emulator and the skill, grouped by intent or safety class.
+class Emulator:
+    """One emulator pass per locale over every text any test asks about, shared by them all.
 
-    The phrasings share one emulated session (building the emulator's matcher once per
-    locale); what the emulator understands does not depend on what was said before, and
-    triage, topics and statements are answered the same in any state.
+    The texts of a locale share one emulated session (the emulator builds its matcher once
+    per locale); what it understands does not depend on what was said before, and triage,
+    topics and statements are answered the same in any state.
     """
-    [turns] = emulate(url, [[p.text for p in phrasings]], locale=locale)
+
+    def __init__(self, url: str, texts_by_locale: Mapping[str, Sequence[str]]) -> None:
+        self._url = url
+        self._texts = texts_by_locale
+        self._turns: dict[str, dict[str, dict[str, Any]]] = {}
+
+    def turns(self, locale: str) -> Mapping[str, dict[str, Any]]:
+        if locale not in self._turns:
+            texts = list(dict.fromkeys(self._texts[locale]))
+            [turns] = emulate(self._url, [texts], locale=locale)
+            self._turns[locale] = dict(zip(texts, turns, strict=True))
+        return self._turns[locale]
+
+
+def score(
+    emulator: Emulator,
+    phrasings: Sequence[Phrasing],
+    content: Content,
+    *,
+    locale: str,
+    by: str = "intent",
+) -> Score:
+    """Every phrasing through the emulator and the skill, grouped by intent or safety class."""
+    turns = emulator.turns(locale)
     result = Score()
-    for phrasing, turn in zip(phrasings, turns, strict=True):
+    for phrasing in phrasings:
+        turn = turns[phrasing.text]
         record = turn.get("record") or {}
         group = str(phrasing.safety if by == "safety" else phrasing.intent)
         if phrasing.safety is not None and phrasing.conditional:
             group = "ordinary (conditional)"
         result.add(group, understood(phrasing, turn, record, content), describe(turn, record))
     return result
+
+
+def all_texts(locale: str) -> list[str]:
+    """Every text of every phrasing and safety set of a locale, held-out sets included."""
+    texts: list[str] = []
+    for directory, load in (
+        (PHRASINGS_DIR, load_phrasings),
+        (SAFETY_DIR, load_safety),
+        (PHRASINGS_DIR / "holdout", load_phrasings),
+        (SAFETY_DIR / "holdout", load_safety),
+    ):
+        path = directory / f"{locale}.json"
+        if path.is_file():
+            texts += [p.text for p in load(path)]
+    return texts
