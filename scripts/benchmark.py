@@ -290,16 +290,15 @@ class Variant:
 
 
 def compiled_content_dir(work: Path) -> Path | None:
-    """A content directory holding only ``compiled.json``, as the Lambda bundle has it."""
+    """A content directory holding only the content's snapshot, as the Lambda bundle has it."""
     sys.path.insert(0, str(REPO_ROOT))
     try:
-        from skill.content import COMPILED_NAME
-        from skill.tools.compile import compile_content
+        from skill.tools.compile import write_snapshot
     finally:
         sys.path.pop(0)
     directory = work / "compiled-content"
     directory.mkdir()
-    (directory / COMPILED_NAME).write_text(compile_content(REPO_ROOT / "content"), encoding="utf-8")
+    write_snapshot(REPO_ROOT / "content", directory)
     return directory
 
 
@@ -336,7 +335,7 @@ def cold_start(bench: Bench, runs: int) -> tuple[dict[str, float], list[str], li
         Variant("ours", OURS, events["ours"], {}),
         Variant("hello", HELLO, events["hello"], {}),
     ]
-    if bench.bundle is not None:  # the bundle reads its own content/compiled.json
+    if bench.bundle is not None:  # the bundle reads its own content snapshot
         variants.append(Variant("ours, bundle", OURS, events["ours"], {}))
         variants = [v for v in variants if v.name != "ours"]
     else:
@@ -357,7 +356,7 @@ def cold_start(bench: Bench, runs: int) -> tuple[dict[str, float], list[str], li
     for name in [variant.name for variant in variants if variant.name != "hello"]:
         where = {
             "ours, bundle": f"the shipped bundle, {bench.bundle}",
-            "ours, compiled": "content/compiled.json, as in the Lambda bundle",
+            "ours, compiled": "content/compiled/ (the snapshot), as in the Lambda bundle",
         }.get(name, "content/*.yaml, as in a checkout")
         header(f"    {name} ({where}) vs hello: median / p90 (ms)")
         for key, label in COLD_ROWS:
@@ -461,7 +460,7 @@ def import_costs(bench: Bench, top: int) -> None:
     compiled = bench.work / "compiled-content"
     configurations: dict[str, dict[str, str]] = {"checkout (YAML)": {}}
     if compiled.is_dir():
-        configurations["bundle (compiled.json)"] = {"SKILL_CONTENT_DIR": str(compiled)}
+        configurations["bundle (snapshot)"] = {"SKILL_CONTENT_DIR": str(compiled)}
     hello = import_times(bench, HELLO, events["hello"], 5)
     total_hello = sum(own for own, _ in hello.values())
     for label, env in configurations.items():

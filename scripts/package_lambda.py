@@ -216,17 +216,16 @@ def copy_sources(repo_root: Path, bundle: Path, sources: Iterable[str] = BUNDLE_
 
 
 def write_compiled_content(content_dir: Path) -> None:
-    """Validate the content and add it as one JSON file, so a cold start skips YAML."""
+    """Validate the content and add its records as JSON, so a cold start skips YAML."""
     sys.path.insert(0, str(REPO_ROOT))
-    from skill.content import COMPILED_NAME, ContentError
-    from skill.tools.compile import compile_content
+    from skill.content import SNAPSHOT_DIR, ContentError
+    from skill.tools.compile import write_snapshot
 
     try:
-        compiled = compile_content(content_dir)
+        write_snapshot(content_dir)
     except ContentError as error:
         raise SystemExit(f"The content is broken; nothing was packaged.\n{error}") from error
-    (content_dir / COMPILED_NAME).write_text(compiled, encoding="utf-8")
-    print(f"Content validated and compiled to content/{COMPILED_NAME}.")
+    print(f"Content validated and its records written to content/{SNAPSHOT_DIR}/.")
 
 
 def remove_excluded(bundle: Path) -> list[str]:

@@ -21,7 +21,7 @@ from ask_sdk_core.skill_builder import CustomSkillBuilder
 from ask_sdk_model import RequestEnvelope, Response, ResponseEnvelope
 from ask_sdk_model.ui import SsmlOutputSpeech
 
-from skill.content import ContentError, ContentLibrary, load_library
+from skill.content import ContentError, Library, open_library
 from skill.handlers import request_handlers
 from skill.handlers.errors import LAST_RESORT_SSML, CatchAllExceptionHandler, last_resort_response
 from skill.interceptors import (
@@ -45,7 +45,7 @@ class ForeignSkillError(PermissionError):
 
 def build_skill(
     settings: Settings,
-    library: ContentLibrary | None = None,
+    library: Library | None = None,
     store: AbstractPersistenceAdapter | None = None,
     recorder: RequestRecorder | None = None,
 ) -> CustomSkill:
@@ -55,7 +55,7 @@ def build_skill(
     reads the embedded metrics from it, stderr elsewhere; only at log level INFO or lower).
     """
     if library is None:
-        library = load_library(settings.content_dir, validate_all=False)
+        library = open_library(settings.content_dir)
     builder = CustomSkillBuilder(
         persistence_adapter=store if store is not None else build_store(settings)
     )

@@ -18,7 +18,7 @@ from ask_sdk_core.dispatch_components import (
 from ask_sdk_core.handler_input import HandlerInput
 from ask_sdk_model import IntentRequest, LaunchRequest, Response
 
-from skill.content import ContentLibrary
+from skill.content import Library
 from skill.conversation import (
     REQUEST_CONTENT,
     REQUEST_ERROR,
@@ -48,7 +48,7 @@ def _is_conversation(handler_input: HandlerInput) -> bool:
 class ContentInterceptor(AbstractRequestInterceptor):
     """Puts the content for the request's locale (English where we have none) in reach."""
 
-    def __init__(self, library: ContentLibrary) -> None:
+    def __init__(self, library: Library) -> None:
         self._library = library
 
     def process(self, handler_input: HandlerInput) -> None:

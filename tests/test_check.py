@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from skill.content import COMPILED_NAME, ContentLibrary, load_library
+from skill.content import SNAPSHOT_DIR, ContentLibrary, load_library
 from skill.settings import PROJECT_DIR, Settings
 from skill.tools.check import (
     check_clinic,
@@ -32,7 +32,7 @@ NUMBERS = frozenset({"911", "999", "000", "112", "988", "116 123"})
 @pytest.fixture
 def content_copy(tmp_path: Path) -> Path:
     target = tmp_path / "content"
-    shutil.copytree(CONTENT_DIR, target, ignore=shutil.ignore_patterns(COMPILED_NAME))
+    shutil.copytree(CONTENT_DIR, target, ignore=shutil.ignore_patterns(SNAPSHOT_DIR))
     return target
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import shutil
 from pathlib import Path
@@ -9,11 +10,12 @@ from pathlib import Path
 import pytest
 import yaml
 
-from skill.content import COMPILED_NAME, ContentError, load_library
+from skill.content import SNAPSHOT_DIR, ContentError, load_library, open_library
+from skill.content.snapshot import SnapshotLibrary
 from skill.settings import PROJECT_DIR, Settings
 from skill.speech import plain
 from skill.tools.check import run_checks
-from skill.tools.compile import compile_content
+from skill.tools.compile import write_snapshot
 
 CONTENT_DIR = PROJECT_DIR / "content"
 LOCALES = ("en-US", "en-GB", "en-CA", "en-AU", "en-IN", "en-NZ", "en-001")
@@ -22,7 +24,7 @@ LOCALES = ("en-US", "en-GB", "en-CA", "en-AU", "en-IN", "en-NZ", "en-001")
 @pytest.fixture
 def content_copy(tmp_path: Path) -> Path:
     target = tmp_path / "content"
-    shutil.copytree(CONTENT_DIR, target, ignore=shutil.ignore_patterns(COMPILED_NAME))
+    shutil.copytree(CONTENT_DIR, target, ignore=shutil.ignore_patterns(SNAPSHOT_DIR))
     return target
 
 
@@ -221,25 +223,46 @@ def test_a_reviewed_answer_says_so_on_its_card(content_copy: Path) -> None:
     assert aura.review.card_line() == "Reviewed by Dr A. Example on 30 November 2026."
 
 
-def test_compiled_content_is_the_same_library(content_copy: Path) -> None:
-    """The Lambda bundle reads content/compiled.json instead of the YAML: same answers."""
+def test_the_snapshot_is_the_same_library(content_copy: Path) -> None:
+    """The Lambda bundle reads the snapshot instead of the YAML: the same records."""
     from_yaml = load_library(content_copy)
-    (content_copy / COMPILED_NAME).write_text(compile_content(content_copy), encoding="utf-8")
+    write_snapshot(content_copy)
     for path in [*content_copy.glob("*.yaml"), *content_copy.glob("triage/*.yaml")]:
         path.unlink()  # prove the YAML is not read
-    from_json = load_library(content_copy)
-    for locale in LOCALES:
-        a, b = from_yaml.content(locale), from_json.content(locale)
+    from_snapshot = open_library(content_copy)
+    assert isinstance(from_snapshot, SnapshotLibrary)
+    assert from_snapshot.available == from_yaml.available
+    for locale in sorted(from_yaml.available):
+        a, b = from_yaml.content(locale), from_snapshot.content(locale)
         assert a._replace(triage=b.triage) == b, locale
         assert a.triage.document == b.triage.document
+    assert from_snapshot.for_locale("en-ZA").locale == "en-001"
+    verdict = from_snapshot.for_locale("en-GB").triage.assess("i want to kill myself")
+    assert verdict.level == "crisis"
 
 
-def test_stale_compiled_content_fails_the_check(content_copy: Path) -> None:
-    (content_copy / COMPILED_NAME).write_text(compile_content(content_copy), encoding="utf-8")
+def test_a_snapshot_for_other_records_is_refused(content_copy: Path) -> None:
+    snapshot = write_snapshot(content_copy)
+    index = json.loads((snapshot / "index.json").read_text(encoding="utf-8"))
+    index["records"]["Answer"].append("spoken_by")
+    (snapshot / "index.json").write_text(json.dumps(index), encoding="utf-8")
+    with pytest.raises(ContentError, match="written for other records"):
+        open_library(content_copy)
+
+
+def test_an_unreadable_snapshot_locale_falls_back_to_the_default(content_copy: Path) -> None:
+    snapshot = write_snapshot(content_copy)
+    (snapshot / "en-GB.json").write_text("{", encoding="utf-8")
+    library = open_library(content_copy)
+    assert library.for_locale("en-GB").locale == "en-US"
+
+
+def test_stale_snapshot_fails_the_check(content_copy: Path) -> None:
+    write_snapshot(content_copy)
     _edit(content_copy / "en.yaml", lambda d: d["messages"].update(goodbye="Bye now."))
     report = run_checks(Settings(content_dir=content_copy))
     assert (
-        f"content: {COMPILED_NAME} is older than the YAML; rebuild or delete it" in report.problems
+        f"content: {SNAPSHOT_DIR}/ is older than the YAML; rebuild or delete it" in report.problems
     )
 
 

@@ -20,8 +20,8 @@ import pytest
 import yaml
 
 from skill.content import (
-    COMPILED_NAME,
     PENDING,
+    SNAPSHOT_DIR,
     Content,
     ContentLibrary,
     Review,
@@ -195,7 +195,7 @@ def edited(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
     """A copy of content/ with one current, two stale and several hostile texts."""
     root = tmp_path_factory.mktemp("edited")
     content_dir = root / "content"
-    shutil.copytree(CONTENT_DIR, content_dir, ignore=shutil.ignore_patterns(COMPILED_NAME))
+    shutil.copytree(CONTENT_DIR, content_dir, ignore=shutil.ignore_patterns(SNAPSHOT_DIR))
     _edit(content_dir / "en.yaml", _edit_base)
     _edit(
         content_dir / "sources.yaml",
@@ -235,7 +235,7 @@ def test_out_chooses_the_folder(edited: tuple[Path, str]) -> None:
 
 def test_broken_content_is_one_clear_error_not_a_report(tmp_path: Path) -> None:
     content_dir = tmp_path / "content"
-    shutil.copytree(CONTENT_DIR, content_dir, ignore=shutil.ignore_patterns(COMPILED_NAME))
+    shutil.copytree(CONTENT_DIR, content_dir, ignore=shutil.ignore_patterns(SNAPSHOT_DIR))
     (content_dir / "en-GB.yaml").write_text("safety: [\n", encoding="utf-8")
     code, stdout, stderr = run_review(["--out", str(tmp_path / "out")], content_dir)
     assert code == 1 and stdout == ""

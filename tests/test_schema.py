@@ -17,7 +17,7 @@ import pytest
 from jsonschema import Draft202012Validator
 
 from skill.content import parser
-from skill.content.documents import read_yaml_documents
+from skill.content.documents import read_documents
 from skill.settings import PROJECT_DIR
 
 CONTENT_DIR = PROJECT_DIR / "content"
@@ -39,7 +39,7 @@ def _schema_for(path: Path) -> str:
 
 
 def _documents() -> list[tuple[Path, Any]]:
-    documents = read_yaml_documents(CONTENT_DIR)
+    documents = read_documents(CONTENT_DIR)
     assert documents.problems == []
     paths = sorted(CONTENT_DIR.glob("*.yaml")) + sorted((CONTENT_DIR / "triage").glob("*.yaml"))
     found = []

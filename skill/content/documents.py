@@ -5,25 +5,21 @@ reported once, against the file and key that hold it ("en.yaml: topics.aura.firs
 however many locales inherit it. Dates stay text here and are checked by the parser, so a
 bad date is one clear line rather than a traceback from the YAML library.
 
-In the Lambda bundle the content arrives as one validated JSON file (``compiled.json``,
-written by ``make package``): a cold start reads JSON (about a millisecond) instead of
-importing and parsing YAML.
+The Lambda bundle never reads these: it reads the records the package step validated
+(``skill/content/snapshot.py``).
 """
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, NamedTuple
 
-COMPILED_NAME = "compiled.json"
 CLINIC_FILE = "clinic"
 SOURCES_FILE = "sources"
 TRIAGE_DIR = "triage"
-#: The base every English locale extends; international English for locales we lack.
+#: The base every English locale extends.
 BASE = "en"
-INTERNATIONAL = "en-001"
 
 Origins = dict[tuple[str, ...], str]
 #: Mappings whose entries replace the parent's whole, never merge into it: a locale's
@@ -60,20 +56,6 @@ class Merged(NamedTuple):
 
 
 def read_documents(content_dir: Path) -> Documents:
-    """Every content document, from ``compiled.json`` if present, else from the YAML."""
-    compiled = content_dir / COMPILED_NAME
-    if compiled.is_file():
-        try:
-            by_name = json.loads(compiled.read_text(encoding="utf-8"))
-        except (OSError, ValueError) as error:
-            return Documents({}, [f"{COMPILED_NAME}: cannot be read ({one_line(error)})"])
-        if isinstance(by_name, dict) and all(isinstance(d, dict) for d in by_name.values()):
-            return Documents(by_name, [])
-        return Documents({}, [f"{COMPILED_NAME}: must map file names to documents"])
-    return read_yaml_documents(content_dir)
-
-
-def read_yaml_documents(content_dir: Path) -> Documents:
     """The YAML files: ``*.yaml`` (answers, clinic, sources) and ``triage/*.yaml``."""
     loader = _text_dates_loader()
     by_name: dict[str, dict[str, Any]] = {}
@@ -99,7 +81,7 @@ def display_name(name: str) -> str:
 
 
 def _load_yaml(path: Path, loader: Any) -> Any:
-    import yaml  # only where there is no compiled content: it costs ~15 ms to import
+    import yaml  # only the checkout path reads YAML: it costs ~15 ms to import
 
     try:
         return yaml.load(path.read_text(encoding="utf-8"), Loader=loader)  # noqa: S506

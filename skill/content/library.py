@@ -1,27 +1,25 @@
-"""All locales' content, loaded once per process; the right locale for every request.
+"""The content read from its YAML files and validated: what a checkout and the tools use.
 
-Each locale is merged and parsed the first time it is asked for, so a cold start pays for
-one locale, not seven. ``check``, CI and the package step validate them all at once
-(``load_library(validate_all=True)``), so nothing broken ships.
+Each locale is merged and parsed the first time it is asked for. ``check``, CI and the
+package step validate them all at once (``load_library(validate_all=True)``), so nothing
+broken ships; the package step then writes the parsed records as a snapshot
+(``skill/content/snapshot.py``) that the Lambda bundle reads instead.
 
-A request from a locale we have no content for (en-ZA, say) gets international English
-(``en-001``), with a log line: it names "your local emergency number" rather than a number
-that may be wrong there. New Zealand has content of its own (111, not 000 or 911), served
-with the Australian interaction model, as Alexa does.
+New Zealand has content of its own (111, not 000 or 911), served with the Australian
+interaction model, as Alexa does.
 """
 
 from __future__ import annotations
 
-import logging
 import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from skill.content.base import ContentError, Library
 from skill.content.documents import (
     BASE,
     CLINIC_FILE,
-    INTERNATIONAL,
     SOURCES_FILE,
     TRIAGE_DIR,
     Documents,
@@ -35,43 +33,23 @@ from skill.content.parser import Parser
 from skill.content.records import Content
 from skill.settings import DEFAULT_LOCALE
 
-logger = logging.getLogger(__name__)
-
-_LOCALE = re.compile(r"[a-z]{2}-[A-Z]{2}|[a-z]{2}-\d{3}")
 NOT_LOCALES = frozenset({BASE, CLINIC_FILE, SOURCES_FILE})
+__all__ = ["ContentError", "ContentLibrary", "library_from", "load_library"]
 
 
-class ContentError(ValueError):
-    """The content is broken; ``problems`` lists each as ``"file: key.path: what is wrong"``."""
-
-    def __init__(self, problems: list[str]) -> None:
-        self.problems = problems
-        super().__init__("content problems:\n" + "\n".join(f"- {p}" for p in problems))
-
-
-class ContentLibrary:
-    """Every locale's content, parsed on first use."""
+class ContentLibrary(Library):
+    """Every locale's content, parsed from the documents on first use."""
 
     def __init__(self, documents: Mapping[str, dict[str, Any]], *, precise: bool = False) -> None:
+        super().__init__(
+            frozenset(name for name in documents if "/" not in name and name not in NOT_LOCALES)
+        )
         self._documents = documents
         self._precise_parse = precise  # track each key's file: needed for the review rule
-        self._parsed: dict[str, Content] = {}
         self._precise: dict[str, Merged] = {}  # merged with origins, for the tools
-        self._warned: set[str] = set()
-        self.locales_available = frozenset(
-            name for name in documents if "/" not in name and name not in NOT_LOCALES
-        )
 
-    @property
-    def available(self) -> frozenset[str]:
-        return self.locales_available
-
-    def content(self, locale: str) -> Content:
-        """One locale's content; raises ``ContentError`` if it is broken."""
-        parsed = self._parsed.get(locale)
-        if parsed is None:
-            parsed = self._parsed[locale] = self._parse(locale, precise=self._precise_parse)
-        return parsed
+    def _load(self, locale: str) -> Content:
+        return self._parse(locale, precise=self._precise_parse)
 
     def _parse(self, locale: str, *, precise: bool = False) -> Content:
         problems: list[str] = []
@@ -130,37 +108,6 @@ class ContentLibrary:
             self._precise[locale] = merged
         keys = tuple(re.sub(r"\[\d+\]", "", path).split("."))
         return merged.origin(keys, display_name(locale))
-
-    @property
-    def locales(self) -> Mapping[str, Content]:
-        return {locale: self.content(locale) for locale in sorted(self.locales_available)}
-
-    def resolve(self, locale: str | None) -> str:
-        """The locale whose content answers a request from ``locale``."""
-        if locale in self.locales_available:
-            return locale
-        if locale is None:
-            return DEFAULT_LOCALE
-        chosen = INTERNATIONAL if INTERNATIONAL in self.locales_available else DEFAULT_LOCALE
-        key = locale if isinstance(locale, str) and _LOCALE.fullmatch(locale) else "other"
-        if key not in self._warned and len(self._warned) < 64:  # never a log line per request
-            self._warned.add(key)
-            logger.warning(
-                "no content for this locale; answering with the nearest we have",
-                extra={"locale": key, "status": chosen},
-            )
-        return chosen
-
-    def for_locale(self, locale: str | None) -> Content:
-        """The content for a request's locale; a broken locale falls back to the default."""
-        chosen = self.resolve(locale)
-        try:
-            return self.content(chosen)
-        except ContentError:
-            if chosen == DEFAULT_LOCALE:
-                raise
-            logger.error("content for a locale is broken", extra={"locale": chosen})
-            return self.content(DEFAULT_LOCALE)
 
 
 def load_library(content_dir: Path, *, validate_all: bool = True) -> ContentLibrary:

@@ -17,6 +17,7 @@ from skill.content.documents import Merged, kind
 from skill.content.phone import local_form
 from skill.content.records import (
     PENDING,
+    PLACEHOLDER,
     Answer,
     Clinic,
     Content,
@@ -27,7 +28,6 @@ from skill.content.records import (
 )
 from skill.triage import LazyRules
 
-PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
 #: Placeholders filled per answer rather than per locale.
 LOCAL_PLACEHOLDERS = frozenset({"name", "item"})
 CLINIC_PLACEHOLDERS = frozenset(
@@ -327,7 +327,7 @@ class Parser:
             return " ".join(value.split())
 
         booking = node.get("booking")
-        phone = node.get("phone_local") or local_form(field("phone"), self.country)
+        phone = local_form(field("phone"), self.country)
         return Clinic(
             name=field("name"),
             phone=str(phone),

@@ -2,7 +2,7 @@
 
 Formatting follows Google's libphonenumber (the ``phonenumbers`` package), imported only
 here and only when the content is read from YAML (a checkout, the tools). The Lambda bundle
-carries the numbers already formatted in ``compiled.json`` and never imports it; without the
+carries the numbers already formatted in its snapshot and never imports it; without the
 package, the number is read as the clinic wrote it.
 """
 

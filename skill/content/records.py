@@ -7,10 +7,14 @@ define, which a Lambda cold start notices.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Mapping
 from typing import NamedTuple
 
 from skill.triage import LazyRules
+
+#: A placeholder in a content text: "{emergency_number}", filled per locale or per answer.
+PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
 
 
 class Review(NamedTuple):

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from skill.content import (
-    COMPILED_NAME,
+    SNAPSHOT_DIR,
     Content,
     ContentError,
     ContentLibrary,
@@ -80,12 +80,10 @@ def run_checks(settings: Settings, *, strict: bool = False, today: dt.date | Non
         return Report([f"content: {problem}" for problem in error.problems], [])
     problems = _Collector(library)
     warnings: list[str] = []
-    compiled = settings.content_dir / COMPILED_NAME
-    if compiled.is_file():
-        from skill.tools.compile import compile_content
+    from skill.tools.compile import stale_snapshot
 
-        if compiled.read_text(encoding="utf-8") != compile_content(settings.content_dir):
-            problems.plain(f"content: {COMPILED_NAME} is older than the YAML; rebuild or delete it")
+    if stale_snapshot(settings.content_dir):
+        problems.plain(f"content: {SNAPSHOT_DIR}/ is older than the YAML; rebuild or delete it")
     locales = library.locales
     numbers = frozenset(
         line.number

@@ -1,57 +1,56 @@
-"""The content as one validated JSON file (``content/compiled.json``) for the Lambda bundle.
+"""The content's snapshot (``content/compiled/``) for the Lambda bundle, and its freshness.
 
-A cold start then reads JSON instead of importing and parsing YAML, and skips what only a
-build can do: the clinic's phone number is formatted for each locale's callers here, with
-``phonenumbers``, which the bundle does not carry.
+The YAML is validated with every rule first (``load_library``), and then the snapshot is
+read back and compared record by record, so what ships is exactly what was checked. The
+clinic's phone number is formatted for each locale's callers here, with ``phonenumbers``,
+which the bundle does not carry.
 """
 
 from __future__ import annotations
 
-import datetime as dt
-import json
+import shutil
 import tempfile
 from pathlib import Path
-from typing import Any
 
-from skill.content import COMPILED_NAME, ContentError, load_library
-from skill.content.documents import CLINIC_FILE, Documents, read_yaml_documents
-from skill.content.phone import local_form
+from skill.content import SNAPSHOT_DIR, ContentError, load_library, open_library
+from skill.content.snapshot import snapshot_files
 
 
-def compiled_documents(content_dir: Path) -> dict[str, Any]:
-    """The YAML documents, with each locale's clinic phone formatted for its callers."""
-    documents: Documents = read_yaml_documents(content_dir)
-    if documents.problems:
-        raise ContentError(documents.problems)
-    by_name = documents.by_name
-    clinic = dict(by_name.get(CLINIC_FILE, {}))
-    library = load_library(content_dir)  # validates everything first
-    overrides = dict(clinic.get("locales") or {})
-    for locale in sorted(library.available):
-        content = library.content(locale)
-        details = library.clinic_for(locale)
-        phone = details.get("phone")
-        if isinstance(phone, str) and content.country:
-            local = dict(overrides.get(locale) or {})
-            local["phone_local"] = local_form(phone, content.country)
-            overrides[locale] = local
-    if overrides:
-        clinic["locales"] = overrides
-    return {**by_name, CLINIC_FILE: clinic}
+def write_snapshot(content_dir: Path, target_dir: Path | None = None) -> Path:
+    """Validate the YAML in ``content_dir`` and write its snapshot; returns the snapshot dir.
+
+    The snapshot goes into ``target_dir`` (default: ``content_dir``) under ``compiled/``.
+    Raises ``ContentError`` naming every problem; nothing is written then.
+    """
+    library = load_library(content_dir)  # validates every locale first
+    files = snapshot_files(library)
+    with tempfile.TemporaryDirectory() as scratch:  # read back exactly what will ship
+        staged = Path(scratch) / SNAPSHOT_DIR
+        _write(staged, files)
+        from_snapshot = open_library(Path(scratch))
+        for locale in sorted(library.available):
+            expected, found = library.content(locale), from_snapshot.content(locale)
+            same_rules = expected.triage.document == found.triage.document
+            if not same_rules or expected._replace(triage=found.triage) != found:
+                raise ContentError([f"{SNAPSHOT_DIR}/{locale}.json: does not read back the same"])
+        target = (target_dir or content_dir) / SNAPSHOT_DIR
+        if target.exists():
+            shutil.rmtree(target)
+        shutil.copytree(staged, target)
+    return target
 
 
-def compile_content(content_dir: Path) -> str:
-    """The YAML content, validated, as the JSON text of ``compiled.json``."""
-    compiled = json.dumps(
-        compiled_documents(content_dir), default=_json_default, ensure_ascii=False, sort_keys=True
-    )
-    with tempfile.TemporaryDirectory() as scratch:  # validate exactly what will ship
-        (Path(scratch) / COMPILED_NAME).write_text(compiled, encoding="utf-8")
-        load_library(Path(scratch))
-    return compiled
+def stale_snapshot(content_dir: Path) -> bool:
+    """Whether ``content_dir`` holds a snapshot that no longer matches its YAML."""
+    snapshot = content_dir / SNAPSHOT_DIR
+    if not snapshot.is_dir():
+        return False
+    fresh = snapshot_files(load_library(content_dir))
+    present = {path.name: path.read_text(encoding="utf-8") for path in snapshot.glob("*.json")}
+    return present != fresh
 
 
-def _json_default(value: object) -> str:
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    raise TypeError(f"cannot store {type(value).__name__} in compiled content")
+def _write(directory: Path, files: dict[str, str]) -> None:
+    directory.mkdir(parents=True)
+    for name, text in files.items():
+        (directory / name).write_text(text, encoding="utf-8")

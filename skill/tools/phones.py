@@ -1,7 +1,7 @@
 """Telephone numbers checked and formatted with ``phonenumbers`` (Google's libphonenumber).
 
 Only the tools use it (``check`` and the package step); the Lambda bundle gets the numbers
-already formatted in ``compiled.json``.
+already formatted in its content snapshot.
 """
 
 from __future__ import annotations
