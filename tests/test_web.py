@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import logging
 import os
@@ -299,7 +298,7 @@ def test_the_lambda_entry_still_answers_an_incomplete_envelope_calmly(
 def test_both_entries_refuse_a_skill_id_that_is_not_a_string(
     skill: CustomSkill, settings: Settings, where: str, value: Any
 ) -> None:
-    settings = dataclasses.replace(settings, skill_id=SKILL_ID)
+    settings = settings._replace(skill_id=SKILL_ID)
     document = envelope()  # names SKILL_ID in both places; one of them becomes junk
     holder = document["context"]["System"] if where == "context" else document["session"]
     holder["application"]["applicationId"] = value
@@ -520,7 +519,7 @@ def test_production_mode_refuses_an_unsigned_request_by_default(web_settings: Se
 def test_the_real_skill_answers_a_signed_launch(
     skill: CustomSkill, settings: Settings, pki: Pki, verifiers_at_now: list[AbstractVerifier]
 ) -> None:
-    settings = dataclasses.replace(settings, skill_id=LOCAL_SKILL_ID)
+    settings = settings._replace(skill_id=LOCAL_SKILL_ID)
     client = create_app(settings, skill=skill, verifiers=verifiers_at_now).test_client()
     document = Session().launch()
     document["request"]["timestamp"] = NOW.strftime("%Y-%m-%dT%H:%M:%SZ")
@@ -534,7 +533,7 @@ def test_the_real_skill_answers_a_signed_launch(
 def test_the_real_skill_refuses_a_signed_request_for_another_skill(
     skill: CustomSkill, settings: Settings, pki: Pki, verifiers_at_now: list[AbstractVerifier]
 ) -> None:
-    settings = dataclasses.replace(settings, skill_id=SKILL_ID)  # not Session's LOCAL_SKILL_ID
+    settings = settings._replace(skill_id=SKILL_ID)  # not Session's LOCAL_SKILL_ID
     client = create_app(settings, skill=skill, verifiers=verifiers_at_now).test_client()
     document = Session().launch()
     document["request"]["timestamp"] = NOW.strftime("%Y-%m-%dT%H:%M:%SZ")

@@ -26,7 +26,6 @@ device, for one simulator user kept apart from the console's.
 
 from __future__ import annotations
 
-import dataclasses
 import html
 import json
 import re
@@ -191,7 +190,7 @@ class Simulator:
         self._settings = settings
         # The envelopes are built here, for the local skill ID: the web entry's skill-ID
         # check is for requests from Alexa, which these are not.
-        self._invoke_settings = dataclasses.replace(settings, skill_id=None)
+        self._invoke_settings = settings._replace(skill_id=None)
         self._skill = skill
         self._clock = clock
         self._max_sessions = max_sessions
