@@ -30,7 +30,7 @@ from skill.handlers.safety import (
     EMERGENCY_CHECK_INTENT,
     POISONING_INTENT,
     RED_FLAG_INTENT,
-    STATEMENT_INTENT,
+    WORD_CARRIERS,
     EmergencyCheckHandler,
     SafetyHandler,
 )
@@ -44,7 +44,7 @@ SPECIAL_INTENTS = frozenset(
         POISONING_INTENT,
         AMBULANCE_INTENT,
         RED_FLAG_INTENT,
-        STATEMENT_INTENT,
+        *WORD_CARRIERS,
         EMERGENCY_CHECK_INTENT,
         "WhisperIntent",
         "NormalVoiceIntent",

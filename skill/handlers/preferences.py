@@ -19,12 +19,12 @@ class VoiceHandler(AbstractRequestHandler):
     """Switches between whispering and the gentle default; confirms in the new voice."""
 
     def __init__(self, intent_name: str, voice: Voice, message_key: str) -> None:
-        self._intent_name = intent_name
+        self.intent_name = intent_name
         self._voice = voice
         self._message_key = message_key
 
     def can_handle(self, handler_input: HandlerInput) -> bool:
-        return bool(is_intent_name(self._intent_name)(handler_input))
+        return bool(is_intent_name(self.intent_name)(handler_input))
 
     def handle(self, handler_input: HandlerInput) -> Response:
         update_preferences(handler_input, voice=self._voice)

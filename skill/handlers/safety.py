@@ -53,9 +53,26 @@ INTENT_VERDICTS: Mapping[str, Verdict] = {
     RED_FLAG_INTENT: Verdict(Level.CALL_NOW, "red_flag_intent", "call_now"),
 }
 EMERGENCY_CHECK_KEY = "emergency_check"
+#: The open-question intents, and the opening word each stands for: Alexa sends only the
+#: words after it ("why {question}"), so the skill puts it back before reading them.
+QUESTION_OPENERS: Mapping[str, str] = {
+    "AskWhyIntent": "why",
+    "AskHowIntent": "how",
+    "AskWhenIntent": "when",
+    "AskWhatIntent": "what",
+    "AskShouldIntent": "should",
+    "AskWhoIntent": "who",
+    "AskWhereIntent": "where",
+    "AskKetamineIntent": "ketamine",
+    "AskMigraineIntent": "migraine",
+    "AskHeadacheIntent": "headache",
+    "QuestionIntent": "",
+}
+#: Intents that carry open words (an AMAZON.SearchQuery slot) for the skill to read.
+WORD_CARRIERS = frozenset({STATEMENT_INTENT, *QUESTION_OPENERS})
 #: Intents whose slot words are read whatever Alexa resolved them to: they exist to carry
 #: what people say about themselves.
-ALWAYS_TRIAGED = frozenset({RED_FLAG_INTENT, STATEMENT_INTENT})
+ALWAYS_TRIAGED = frozenset({RED_FLAG_INTENT, *WORD_CARRIERS})
 
 
 def spoken_words(handler_input: HandlerInput, *, unresolved_only: bool = False) -> list[str]:
@@ -71,8 +88,9 @@ def spoken_words(handler_input: HandlerInput, *, unresolved_only: bool = False) 
         return []
     slots: Mapping[str, Any] = request.intent.slots or {}
     skip_resolved = unresolved_only and request.intent.name not in ALWAYS_TRIAGED
+    opener = QUESTION_OPENERS.get(request.intent.name or "", "")
     return [
-        slot.value
+        f"{opener} {slot.value}" if opener else slot.value
         for slot in slots.values()
         if isinstance(getattr(slot, "value", None), str)
         and slot.value.strip()

@@ -1,16 +1,21 @@
-"""What people say about themselves, once triage has found no danger in it.
+"""Open words (a statement, a question no sample matched), once triage found no danger.
 
-"i feel sick", "my head is pounding", "i think cheese sets mine off": the statement intent
-carries the words (Alexa sends none with FallbackIntent), the safety handler has already
-answered anything unsafe, and this handler routes the rest to the answer that fits:
+"i feel sick", "my head is pounding", "why does my mum get them every month": the
+statement and question intents carry the words (Alexa sends none with FallbackIntent), the
+safety handler has already answered anything unsafe, and this handler routes the rest to
+the answer that fits:
 
-1. the topic the triage rules name for what was said (a symptom, aura, what helps now);
-2. a slot value of a topic found in the words ("cheese" -> the cheese trigger);
-3. otherwise an honest "I'm not sure I understood", which ends with the emergency number.
+1. "when should I call for help" gets the emergency questions;
+2. the topic the words ask about (``skill/routing.py``), weighing what the triage rules
+   read in them (a symptom, aura, what helps now) and the item a slot type lists in them
+   ("does red wine set them off" -> triggers, alcohol);
+3. failing a clear topic, the triage's reading, then a slot value alone ("cheese");
+4. otherwise an honest "I'm not sure I understood", which ends with the emergency number.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 from ask_sdk_core.dispatch_components import AbstractRequestHandler
@@ -20,55 +25,119 @@ from ask_sdk_model import Response
 from skill.content import Content
 from skill.conversation import REQUEST_TOPIC, Reply, content_of, respond, set_topic_position
 from skill.handlers.answers import first_answer, message_reply
+from skill.handlers.preferences import NORMAL_VOICE_INTENT, WHISPER_INTENT, voice_handlers
 from skill.handlers.safety import (
+    EMERGENCY_CHECK_INTENT,
     EMERGENCY_CHECK_KEY,
     RED_FLAG_INTENT,
-    STATEMENT_INTENT,
+    WORD_CARRIERS,
     emergency_check_reply,
     spoken_words,
     verdict_of,
 )
 from skill.slots import intent_name, request_locale
-from skill.vocabulary import Vocabulary, vocabulary_for
+from skill.vocabulary import Vocabulary, model_locale, vocabulary_for
+
+#: What a listed slot value in the words adds to its topic's score: "is chocolate bad"
+#: names a trigger even without the word "trigger".
+SLOT_VALUE_BONUS = 2.0
+#: What the triage's reading of the words adds to its topic's score.
+TRIAGE_HINT_BONUS = 0.5
+#: Intents the words may ask for that are answered by a handler, not a content topic.
+HANDLED_INTENTS = frozenset({EMERGENCY_CHECK_INTENT, WHISPER_INTENT, NORMAL_VOICE_INTENT})
+#: Names the intent words ask for, given bonuses by intent (``TopicIndex.best``).
+IntentFinder = Callable[[str, Mapping[str, float]], "str | None"]
+
+
+def _items_in(content: Content, words: str, vocabulary: Vocabulary) -> dict[str, str]:
+    """Each slot topic's intent, with the item of it the words name."""
+    found: dict[str, str] = {}
+    for topic in content.topics.values():
+        if topic.slot is None:
+            continue
+        type_name = vocabulary.slot_type(topic.intent, topic.slot)
+        value = None if type_name is None else vocabulary.find(type_name, words)
+        if value is not None and value in topic.items:
+            found[topic.intent] = value
+    return found
 
 
 def route(
-    content: Content, topic: str | None, words: str, vocabulary: Vocabulary
+    content: Content,
+    topic: str | None,
+    words: str,
+    vocabulary: Vocabulary,
+    best_intent: IntentFinder | None = None,
 ) -> tuple[str, str | None] | None:
-    """The (topic, item) that answers ``words``, or None when nothing fits."""
-    if topic is not None:
-        key, _, item = topic.partition("/")
-        return key, item or None
-    for candidate in content.topics.values():
-        if candidate.slot is None:
-            continue
-        type_name = vocabulary.slot_type(candidate.intent, candidate.slot)
-        value = None if type_name is None else vocabulary.find(type_name, words)
-        if value in candidate.items:
-            return candidate.key, value
+    """The (topic key, item) that answers ``words``, or None when nothing fits.
+
+    Words that ask for the emergency questions or a change of voice give that intent's
+    name instead of a topic key (``HANDLED_INTENTS``).
+
+    ``topic`` is the triage's reading of ordinary words ("i feel sick" -> symptoms/nausea):
+    a hint the routing index weighs with the rest of the words, because a question that
+    mentions a headache ("what can i take when i have a headache") asks for more than
+    self-care. When to call for help is the exception: that question is always answered.
+    ``best_intent(words, bonus)`` names the intent the words ask for (the routing index).
+    """
+    hint_key, _, hint_part = (topic or "").partition("/")
+    hint_item = hint_part or None
+    if hint_key == EMERGENCY_CHECK_KEY:
+        return EMERGENCY_CHECK_INTENT, None
+    hint = content.topics.get(hint_key)
+    items = _items_in(content, words, vocabulary)
+    if best_intent is not None:
+        bonus = dict.fromkeys(items, SLOT_VALUE_BONUS)
+        if hint is not None:
+            bonus[hint.intent] = bonus.get(hint.intent, 0.0) + TRIAGE_HINT_BONUS
+        intent = best_intent(words, bonus)
+        if intent in HANDLED_INTENTS:
+            return intent, None
+        chosen = None if intent is None else content.topic_for_intent(intent)
+        if chosen is not None:
+            same_as_hint = hint is not None and chosen.key == hint.key
+            return chosen.key, items.get(chosen.intent) or (hint_item if same_as_hint else None)
+    if hint is not None:
+        return hint.key, hint_item
+    for intent, item in items.items():
+        chosen = content.topic_for_intent(intent)
+        if chosen is not None:
+            return chosen.key, item
     return None
 
 
 class StatementHandler(AbstractRequestHandler):
-    """Routes a statement (or the words behind a red-flag slot) that triaged as safe."""
+    """Routes open words (or the words behind a red-flag slot) that triaged as safe."""
 
     def __init__(self, model_dir: Path) -> None:
         self._model_dir = model_dir
+        self._voice = {handler.intent_name: handler for handler in voice_handlers()}
 
     def can_handle(self, handler_input: HandlerInput) -> bool:
-        return intent_name(handler_input) in {STATEMENT_INTENT, RED_FLAG_INTENT}
+        name = intent_name(handler_input)
+        return name in WORD_CARRIERS or name == RED_FLAG_INTENT
 
     def handle(self, handler_input: HandlerInput) -> Response:
+        from skill.routing import index_path, load_index  # only where open words arrive
+
         content = content_of(handler_input)
         verdict = verdict_of(handler_input)
         words = " and ".join(spoken_words(handler_input))
-        vocabulary = vocabulary_for(self._model_dir, request_locale(handler_input))
-        found = route(content, None if verdict is None else verdict.topic, words, vocabulary)
+        locale = request_locale(handler_input)
+        vocabulary = vocabulary_for(self._model_dir, locale)
+        index = load_index(index_path(self._model_dir, model_locale(self._model_dir, locale)))
+        found = route(
+            content, None if verdict is None else verdict.topic, words, vocabulary, index.best
+        )
         if found is not None:
             key, item = found
-            if key == EMERGENCY_CHECK_KEY:
+            if key == EMERGENCY_CHECK_INTENT:
                 set_topic_position(handler_input, None)
+                attributes = handler_input.attributes_manager.request_attributes
+                attributes[REQUEST_TOPIC] = EMERGENCY_CHECK_KEY
                 return respond(handler_input, emergency_check_reply(handler_input))
+            if key in self._voice:
+                return self._voice[key].handle(handler_input)
             topic = content.topics.get(key)
             if topic is not None and (item is None or item in topic.items):
                 reply, position = first_answer(content, key, item)

@@ -99,9 +99,13 @@ def _model(args: argparse.Namespace, settings: Settings) -> int:
         print(error, file=sys.stderr)
         return 1
     for path in written:
-        model = json.loads(path.read_text(encoding="utf-8"))["interactionModel"]["languageModel"]
-        samples = sum(len(intent.get("samples", [])) for intent in model["intents"])
-        print(f"{path}: {samples} samples, {path.stat().st_size:,} bytes")
+        document = json.loads(path.read_text(encoding="utf-8"))
+        if "interactionModel" in document:
+            intents = document["interactionModel"]["languageModel"]["intents"]
+            samples = sum(len(intent.get("samples", [])) for intent in intents)
+            print(f"{path}: {samples} samples, {path.stat().st_size:,} bytes")
+        else:
+            print(f"{path}: routing index of {len(document['intents'])} intents")
     return 0
 
 

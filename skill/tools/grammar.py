@@ -8,8 +8,9 @@ and ``synonyms`` are added to the base's, its ``groups`` replace the base's of t
 and ``remove`` drops base samples that do not belong there.
 
 ``python -m skill model`` expands the grammar into the committed ASK models
-(``interactionModels/custom/<locale>.json``); ``check`` fails when a committed model is not
-what the grammar expands to, and reports samples that two intents would share.
+(``interactionModels/custom/<locale>.json``) and each model's routing index
+(``routing/<locale>.json``, ``skill/routing.py``); ``check`` fails when either is not what
+the grammar expands to, and reports samples that two intents would share.
 """
 
 from __future__ import annotations
@@ -20,12 +21,31 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any, NamedTuple
 
+from skill.handlers.safety import (
+    AMBULANCE_INTENT,
+    CRISIS_INTENT,
+    POISONING_INTENT,
+    RED_FLAG_INTENT,
+    WORD_CARRIERS,
+)
 from skill.phrases import Alt, Node, PhraseError, Ref, Seq, Slot, Word, parse
+from skill.routing import index_from_model, index_path, index_text
 
 GRAMMAR_DIR = "grammar"
 BASE = "en"
 #: Expansions one template may produce; more means the template wants splitting.
 MAX_EXPANSIONS = 3000
+#: Intents the routing index leaves out: the carriers of open words, and the safety
+#: intents (danger is found by the triage, never by resemblance).
+NOT_ROUTED = frozenset(
+    {
+        *WORD_CARRIERS,
+        CRISIS_INTENT,
+        POISONING_INTENT,
+        AMBULANCE_INTENT,
+        RED_FLAG_INTENT,
+    }
+)
 #: Alexa's own limit on a sample's length, in characters.
 MAX_SAMPLE_CHARS = 200
 
@@ -208,14 +228,32 @@ def model_file(model_dir: Path, locale: str) -> Path:
     return model_dir / "interactionModels" / "custom" / f"{locale}.json"
 
 
+def routing_text(model: Mapping[str, Any]) -> str:
+    """The committed routing index of a model (``skill/routing.py``)."""
+    intents = [intent["name"] for intent in model["interactionModel"]["languageModel"]["intents"]]
+    return index_text(index_from_model(model, [i for i in intents if routed(i)]))
+
+
+def routed(intent: str) -> bool:
+    """Whether open words may be routed to ``intent``: topics, help, voice, the emergency
+    questions; not the conversation's controls (stop, yes, repeat), never a safety intent."""
+    if intent.startswith("AMAZON."):
+        return intent == "AMAZON.HelpIntent"
+    return intent not in NOT_ROUTED
+
+
 def write_models(model_dir: Path) -> list[Path]:
-    """Expand every locale's grammar into its committed model; return the files written."""
+    """Expand every locale's grammar into its model and routing index; return the files."""
     written = []
     for locale in locales(model_dir):
-        path = model_file(model_dir, locale)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(model_text(build_model(load_grammar(model_dir, locale))), encoding="utf-8")
-        written.append(path)
+        model = build_model(load_grammar(model_dir, locale))
+        for path, text in (
+            (model_file(model_dir, locale), model_text(model)),
+            (index_path(model_dir, locale), routing_text(model)),
+        ):
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(text, encoding="utf-8")
+            written.append(path)
     return written
 
 
@@ -224,16 +262,20 @@ def stale_models(model_dir: Path) -> list[str]:
     problems = []
     for locale in locales(model_dir):
         try:
-            expected = model_text(build_model(load_grammar(model_dir, locale)))
+            model = build_model(load_grammar(model_dir, locale))
         except GrammarError as error:
             problems.extend(error.problems)
             continue
-        path = model_file(model_dir, locale)
-        if not path.is_file():
-            problems.append(f"{path.name}: missing; run `python -m skill model`")
-        elif path.read_text(encoding="utf-8") != expected:
-            problems.append(
-                f"{path.name}: not what grammar/{locale}.yaml expands to; "
-                "run `python -m skill model` and commit the result"
-            )
+        for path, expected in (
+            (model_file(model_dir, locale), model_text(model)),
+            (index_path(model_dir, locale), routing_text(model)),
+        ):
+            shown = path.relative_to(model_dir)
+            if not path.is_file():
+                problems.append(f"{shown}: missing; run `python -m skill model`")
+            elif path.read_text(encoding="utf-8") != expected:
+                problems.append(
+                    f"{shown}: not what grammar/{locale}.yaml expands to; "
+                    "run `python -m skill model` and commit the result"
+                )
     return problems

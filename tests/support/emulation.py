@@ -38,6 +38,10 @@ SAME_OUTCOME = (
 )
 
 
+#: Intents answered with a message rather than a topic: how a routed request is recognised.
+ROUTED_BY_MESSAGE = {"WhisperIntent": "whisper_on", "NormalVoiceIntent": "whisper_off"}
+
+
 def model_path(locale: str) -> Path:
     return PROJECT_DIR / "interaction_model" / "interactionModels" / "custom" / f"{locale}.json"
 
@@ -201,9 +205,9 @@ def understood(
     """Did the person get what they asked for?"""
     if phrasing.safety is not None:
         level = record.get("safety")
-        if phrasing.safety == "ordinary":
+        if phrasing.safety == "ordinary":  # not over-triaged; a condition gets its caution
             caution = str(record.get("topic") or "").startswith("caution_")
-            return level is None and (caution or not phrasing.conditional)
+            return level in {None, "ordinary"} and (caution or not phrasing.conditional)
         return level == phrasing.safety
     intent = str(turn["intent"])
     expected = str(phrasing.intent)
@@ -212,7 +216,12 @@ def understood(
         return True
     if any(intent in same and expected in same for same in SAME_OUTCOME):
         return True
-    topic = content.topic_for_intent(expected)  # routed there from a statement, say
+    # routed there from open words: what the skill answered, or said
+    if expected in ROUTED_BY_MESSAGE:
+        return content.messages[ROUTED_BY_MESSAGE[expected]] in str(turn.get("text") or "")
+    if expected == "EmergencyCheckIntent":
+        return record.get("topic") == "emergency_check" and not record.get("safety")
+    topic = content.topic_for_intent(expected)
     return (
         topic is not None
         and record.get("topic") == topic.key
