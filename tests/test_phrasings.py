@@ -9,12 +9,18 @@ own score on the same sets is reported too. Reports print at the end of the test
 
 from __future__ import annotations
 
+import functools
+import json
 import re
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from skill.app import build_skill, handle_event
 from skill.content import ContentLibrary
+from skill.metrics import RequestRecorder
 from skill.settings import PROJECT_DIR, Settings
 from skill.tools.console import Console
 from skill.tools.grammar import grammar_files
@@ -27,6 +33,7 @@ from support.emulation import (
     load_phrasings,
     load_safety,
     score,
+    understood,
 )
 
 LOCALES = ("en-US", "en-GB", "en-AU", "en-CA", "en-IN")
@@ -72,22 +79,40 @@ def test_the_held_out_sets_are_scored_and_reported(
 def test_the_console_is_scored_on_the_same_phrasings(
     tmp_path: Path, library: ContentLibrary, locale: str
 ) -> None:
-    """What a developer typing these phrasings would be told, strictly and not."""
+    """What a developer typing these phrasings would be told, strictly and not: scored as
+    the emulator's are, on what the skill answered."""
     settings = Settings(store_path=tmp_path / "preferences.json")
     phrasings = load_phrasings(PHRASINGS_DIR / f"{locale}.json")
+    content = library.for_locale(locale)
     for strict in (True, False):
-        console = Console(settings, locale=locale, strict=strict, library=library)
+        lines: list[dict[str, Any]] = []
+        skill = build_skill(settings, library, recorder=RequestRecorder(_keep(lines)))
+        console = Console(
+            settings,
+            locale=locale,
+            strict=strict,
+            library=library,
+            invoke=functools.partial(handle_event, skill=skill, settings=settings),
+        )
         result = Score()
         for phrasing in phrasings:
-            resolution = console.resolve(phrasing.text)
-            slot = resolution.slots.get(phrasing.slot or "")
-            ok = resolution.intent == phrasing.intent and (
-                phrasing.value is None or (slot is not None and slot.value_id == phrasing.value)
-            )
-            result.add(str(phrasing.intent), ok, f"{phrasing.text!r} -> {resolution.explain()}")
+            lines.clear()
+            turn = console.say(phrasing.text)
+            record = lines[-1] if lines else {}
+            slots = {
+                name: {"id": match.value_id, "value": match.spoken}
+                for name, match in turn.resolution.slots.items()
+            }
+            heard = {"intent": turn.resolution.intent, "slots": slots, "text": turn.speech}
+            ok = understood(phrasing, heard, record, content)
+            result.add(str(phrasing.intent), ok, f"{phrasing.text!r} -> {turn.explain()}")
         mode = "--strict" if strict else "default (exact, then similar)"
         REPORTS.append(f"console {locale}, {mode}: {result.accuracy:.1%} of {len(phrasings)}")
         assert result.totals
+
+
+def _keep(lines: list[dict[str, Any]]) -> Callable[[str], None]:
+    return lambda line: lines.append(json.loads(line))
 
 
 def _literal_grammar_lines() -> set[str]:

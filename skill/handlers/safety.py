@@ -15,6 +15,7 @@ Its answers are never whispered, and the skill says plainly that it cannot call 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -53,26 +54,31 @@ INTENT_VERDICTS: Mapping[str, Verdict] = {
     RED_FLAG_INTENT: Verdict(Level.CALL_NOW, "red_flag_intent", "call_now"),
 }
 EMERGENCY_CHECK_KEY = "emergency_check"
-#: The open-question intents, and the opening word each stands for: Alexa sends only the
-#: words after it ("why {question}"), so the skill puts it back before reading them.
-QUESTION_OPENERS: Mapping[str, str] = {
-    "AskWhyIntent": "why",
-    "AskHowIntent": "how",
-    "AskWhenIntent": "when",
-    "AskWhatIntent": "what",
-    "AskShouldIntent": "should",
-    "AskWhoIntent": "who",
-    "AskWhereIntent": "where",
-    "AskKetamineIntent": "ketamine",
-    "AskMigraineIntent": "migraine",
-    "AskHeadacheIntent": "headache",
-    "QuestionIntent": "",
-}
-#: Intents that carry open words (an AMAZON.SearchQuery slot) for the skill to read.
-WORD_CARRIERS = frozenset({STATEMENT_INTENT, *QUESTION_OPENERS})
-#: Intents whose slot words are read whatever Alexa resolved them to: they exist to carry
-#: what people say about themselves.
-ALWAYS_TRIAGED = frozenset({RED_FLAG_INTENT, *WORD_CARRIERS})
+QUESTION_INTENT = "QuestionIntent"
+#: The slot that carries the open words of an opener's intent.
+OPENER_SLOT = "words"
+
+
+def opener_intent(opener: str) -> str:
+    """The intent for words that open with ``opener``: "how come" -> OpensWithHowComeIntent.
+
+    Alexa sends only the words after the opening ones ("why {words}"), so the opener that
+    says what is asked ("why", "worst", "call") is kept in the intent's name, and put back.
+    """
+    return "OpensWith" + "".join(word.capitalize() for word in opener.split()) + "Intent"
+
+
+def opener_of(intent: str | None) -> str | None:
+    """The opening words ``intent`` stands for (``opener_intent`` reversed), else None."""
+    if not intent or not (intent.startswith("OpensWith") and intent.endswith("Intent")):
+        return None
+    words = re.findall(r"[A-Z][a-z0-9']*", intent[len("OpensWith") : -len("Intent")])
+    return " ".join(words).lower() or None
+
+
+def carries_words(intent: str | None) -> bool:
+    """Whether ``intent`` exists to carry open words (an AMAZON.SearchQuery slot) to read."""
+    return intent in {STATEMENT_INTENT, QUESTION_INTENT} or opener_of(intent) is not None
 
 
 def spoken_words(handler_input: HandlerInput, *, unresolved_only: bool = False) -> list[str]:
@@ -87,8 +93,10 @@ def spoken_words(handler_input: HandlerInput, *, unresolved_only: bool = False) 
     if not isinstance(request, IntentRequest) or request.intent is None:
         return []
     slots: Mapping[str, Any] = request.intent.slots or {}
-    skip_resolved = unresolved_only and request.intent.name not in ALWAYS_TRIAGED
-    opener = QUESTION_OPENERS.get(request.intent.name or "", "")
+    name = request.intent.name
+    # words of the intents that exist to carry them are read whatever Alexa resolved them to
+    skip_resolved = unresolved_only and not (name == RED_FLAG_INTENT or carries_words(name))
+    opener = opener_of(name)
     return [
         f"{opener} {slot.value}" if opener else slot.value
         for slot in slots.values()

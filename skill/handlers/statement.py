@@ -30,7 +30,7 @@ from skill.handlers.safety import (
     EMERGENCY_CHECK_INTENT,
     EMERGENCY_CHECK_KEY,
     RED_FLAG_INTENT,
-    WORD_CARRIERS,
+    carries_words,
     emergency_check_reply,
     spoken_words,
     verdict_of,
@@ -115,7 +115,7 @@ class StatementHandler(AbstractRequestHandler):
 
     def can_handle(self, handler_input: HandlerInput) -> bool:
         name = intent_name(handler_input)
-        return name in WORD_CARRIERS or name == RED_FLAG_INTENT
+        return carries_words(name) or name == RED_FLAG_INTENT
 
     def handle(self, handler_input: HandlerInput) -> Response:
         from skill.routing import index_path, load_index  # only where open words arrive

@@ -5,7 +5,9 @@ notation of ``skill.phrases`` (``(a|b)`` alternatives, ``[a]`` optional words, `
 ``~group`` for alternatives defined once under ``groups``), and each slot type's values
 with the synonyms people say. A locale's file (``en-GB.yaml``) extends it: its ``samples``
 and ``synonyms`` are added to the base's, its ``groups`` replace the base's of that name,
-and ``remove`` drops base samples that do not belong there.
+and ``remove`` drops base samples that do not belong there. ``openers`` lists the opening
+words that say what open words ask ("why", "worst", "call"): each becomes an intent whose
+samples are "(its forms) {words}", and the skill puts the opener back before reading them.
 
 ``python -m skill model`` expands the grammar into the committed ASK models
 (``interactionModels/custom/<locale>.json``) and each model's routing index
@@ -24,9 +26,11 @@ from typing import Any, NamedTuple
 from skill.handlers.safety import (
     AMBULANCE_INTENT,
     CRISIS_INTENT,
+    OPENER_SLOT,
     POISONING_INTENT,
     RED_FLAG_INTENT,
-    WORD_CARRIERS,
+    carries_words,
+    opener_intent,
 )
 from skill.phrases import Alt, Node, PhraseError, Ref, Seq, Slot, Word, parse
 from skill.routing import index_from_model, index_path, index_text
@@ -35,17 +39,11 @@ GRAMMAR_DIR = "grammar"
 BASE = "en"
 #: Expansions one template may produce; more means the template wants splitting.
 MAX_EXPANSIONS = 3000
-#: Intents the routing index leaves out: the carriers of open words, and the safety
+#: Intents the routing index leaves out besides the carriers of open words: the safety
 #: intents (danger is found by the triage, never by resemblance).
-NOT_ROUTED = frozenset(
-    {
-        *WORD_CARRIERS,
-        CRISIS_INTENT,
-        POISONING_INTENT,
-        AMBULANCE_INTENT,
-        RED_FLAG_INTENT,
-    }
-)
+NOT_ROUTED = frozenset({CRISIS_INTENT, POISONING_INTENT, AMBULANCE_INTENT, RED_FLAG_INTENT})
+#: The group of fillers that may come before an opener ("okay so why ...").
+OPENING_GROUP = "opening"
 #: Alexa's own limit on a sample's length, in characters.
 MAX_SAMPLE_CHARS = 200
 
@@ -120,6 +118,20 @@ def load_grammar(model_dir: Path, locale: str) -> Grammar:
                 continue
             for value_id, words in values.items():
                 table.setdefault(str(value_id), []).extend(str(w) for w in (words or []))
+    openers: dict[str, list[str]] = {}
+    for source, document in ((BASE, base), (locale, local)):
+        for opener, forms in (document.get("openers") or {}).items():
+            if not isinstance(forms, list) or not all(isinstance(f, str) for f in forms):
+                problems.append(f"{source}.yaml: openers.{opener}: must list what people say")
+                continue
+            openers.setdefault(str(opener), []).extend(forms)
+    lead = f"~{OPENING_GROUP} " if OPENING_GROUP in groups else ""
+    for opener, forms in openers.items():
+        said = "|".join(dict.fromkeys(forms))
+        intents[opener_intent(opener)] = {
+            "slots": {OPENER_SLOT: "AMAZON.SearchQuery"},
+            "samples": [f"{lead}({said}) {{{OPENER_SLOT}}}"],
+        }
     if problems:
         raise GrammarError(problems)
     return Grammar(
@@ -239,7 +251,7 @@ def routed(intent: str) -> bool:
     questions; not the conversation's controls (stop, yes, repeat), never a safety intent."""
     if intent.startswith("AMAZON."):
         return intent == "AMAZON.HelpIntent"
-    return intent not in NOT_ROUTED
+    return intent not in NOT_ROUTED and not carries_words(intent)
 
 
 def write_models(model_dir: Path) -> list[Path]:
