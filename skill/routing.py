@@ -85,7 +85,11 @@ EMPTY = TopicIndex({})
 def _stemmer() -> Callable[[str], str]:
     import snowballstemmer  # see the module docstring: only when words are routed
 
-    stem: Callable[[str], str] = snowballstemmer.stemmer("english").stemWord
+    # a vocabulary is a few thousand words, each stemmed once (building an index stems
+    # some 300,000 words)
+    stem: Callable[[str], str] = lru_cache(maxsize=8192)(
+        snowballstemmer.stemmer("english").stemWord
+    )
     return stem
 
 

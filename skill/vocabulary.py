@@ -28,6 +28,8 @@ _ARTICLES = ("a ", "an ", "the ", "my ", "some ", "your ")
 _LOCALE = re.compile(r"[a-z]{2}-[A-Z]{2}|[a-z]{2}-\d{3}")
 #: Locales that have content but no model of their own: the model Alexa would use.
 NEAREST_MODEL = {"en-NZ": "en-AU", "en-IE": "en-GB", "en-001": "en-US"}
+#: The most words taken as the name of something a slot type does not list.
+MAX_UNLISTED_WORDS = 4
 
 
 def normalise_phrase(phrase: str) -> str:
@@ -47,6 +49,8 @@ class Vocabulary(NamedTuple):
     slot_types: Mapping[str, Mapping[str, str]]  # intent -> slot name -> type name
     phrases: Mapping[str, Mapping[str, str]]  # type name -> normalised phrase -> value id
     finders: Mapping[str, re.Pattern[str]]  # type name -> any of its phrases, longest first
+    #: intent -> its samples with one slot of a custom type, as (words before, words after)
+    frames: Mapping[str, tuple[tuple[str, str], ...]] = {}
 
     @property
     def intents(self) -> frozenset[str]:
@@ -72,6 +76,30 @@ class Vocabulary(NamedTuple):
         match = None if finder is None else finder.search(f" {normalise(text)} ")
         return None if match is None else self.phrases[type_name][match.group(1)]
 
+    def unlisted_value(self, intent: str, text: str) -> str | None:
+        """The words in ``text`` where one of ``intent``'s samples has its slot.
+
+        For open words that ask about something the slot type does not list ("can
+        pineapple trigger a migraine"): what a device's slot would have heard. A one-word
+        opening ("can") may be missing: Alexa keeps no opener it does not name.
+        """
+        from skill.text import normalise
+
+        words = normalise(text)
+        for before, after in self.frames.get(intent, ()):
+            if not after or not words.endswith(f" {after}"):
+                continue
+            head = words[: -len(after) - 1]
+            if before and head.startswith(f"{before} "):
+                value = head[len(before) + 1 :]
+            elif " " not in before:
+                value = head
+            else:
+                continue
+            if 0 < len(value.split()) <= MAX_UNLISTED_WORDS:
+                return value
+        return None
+
     @classmethod
     def from_model(cls, model: Mapping[str, Any]) -> Vocabulary:
         language_model = model["interactionModel"]["languageModel"]
@@ -93,7 +121,28 @@ class Vocabulary(NamedTuple):
             for name, table in phrases.items()
             if table
         }
-        return cls(slot_types=slot_types, phrases=phrases, finders=finders)
+        from skill.text import normalise
+
+        frames: dict[str, list[tuple[str, str]]] = {}
+        for intent in language_model.get("intents", []):
+            custom = {n for n, t in slot_types[intent["name"]].items() if t in phrases}
+            for sample in intent.get("samples", []):
+                found = re.findall(r"\{(\w+)\}", sample)
+                if len(found) == 1 and found[0] in custom:
+                    before, _, after = sample.partition("{" + found[0] + "}")
+                    frames.setdefault(intent["name"], []).append(
+                        (normalise(before), normalise(after))
+                    )
+        return cls(
+            slot_types=slot_types,
+            phrases=phrases,
+            finders=finders,
+            # the longest context first: "does {x} trigger migraines" before "{x}"
+            frames={
+                name: tuple(sorted(set(found), key=lambda f: -len(f[0]) - len(f[1])))
+                for name, found in frames.items()
+            },
+        )
 
 
 EMPTY = Vocabulary(slot_types={}, phrases={}, finders={})

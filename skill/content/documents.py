@@ -88,9 +88,12 @@ def _load_yaml(path: Path, loader: Any) -> Any:
     except (OSError, UnicodeDecodeError) as error:
         raise ValueError(f"cannot be read ({one_line(error)})") from error
     except yaml.MarkedYAMLError as error:
-        mark = error.problem_mark
+        # where the unclosed bracket or quote began, if the parser says, else where it gave up
+        mark = error.context_mark or error.problem_mark
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        raise ValueError(f"is not valid YAML{where}: {error.problem or error}") from error
+        what = error.problem or str(error)
+        context = f" ({error.context})" if error.context else ""
+        raise ValueError(f"is not valid YAML{where}: {what}{context}") from error
     except yaml.YAMLError as error:
         raise ValueError(f"is not valid YAML ({one_line(error)})") from error
 

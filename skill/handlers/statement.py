@@ -24,7 +24,7 @@ from ask_sdk_model import Response
 
 from skill.content import Content
 from skill.conversation import REQUEST_TOPIC, Reply, content_of, respond, set_topic_position
-from skill.handlers.answers import first_answer, message_reply
+from skill.handlers.answers import first_answer, message_reply, unknown_item_reply
 from skill.handlers.preferences import NORMAL_VOICE_INTENT, WHISPER_INTENT, voice_handlers
 from skill.handlers.safety import (
     EMERGENCY_CHECK_INTENT,
@@ -139,6 +139,15 @@ class StatementHandler(AbstractRequestHandler):
             if key in self._voice:
                 return self._voice[key].handle(handler_input)
             topic = content.topics.get(key)
+            unlisted = (
+                vocabulary.unlisted_value(topic.intent, words)
+                if topic is not None and topic.slot is not None and item is None
+                else None
+            )
+            if topic is not None and unlisted is not None:
+                reply, position = unknown_item_reply(content, topic, unlisted)
+                set_topic_position(handler_input, position)
+                return respond(handler_input, reply)
             if topic is not None and (item is None or item in topic.items):
                 reply, position = first_answer(content, key, item)
                 set_topic_position(handler_input, position)
