@@ -48,7 +48,7 @@ class Vocabulary(NamedTuple):
 
     slot_types: Mapping[str, Mapping[str, str]]  # intent -> slot name -> type name
     phrases: Mapping[str, Mapping[str, str]]  # type name -> normalised phrase -> value id
-    finders: Mapping[str, re.Pattern[str]]  # type name -> any of its phrases, longest first
+    longest: Mapping[str, int]  # type name -> words in its longest phrase
     #: intent -> its samples with one slot of a custom type, as (words before, words after)
     frames: Mapping[str, tuple[tuple[str, str], ...]] = {}
 
@@ -69,12 +69,23 @@ class Vocabulary(NamedTuple):
         return table.get(phrase) or table.get(phrase.removesuffix("s"))
 
     def find(self, type_name: str, text: str) -> str | None:
-        """The value id of the longest phrase of ``type_name`` found in ``text``, if any."""
+        """The value id of the longest phrase of ``type_name`` found in ``text``, if any.
+
+        Word sequences are looked up, longest first, in the type's table: no regular
+        expression to build, so the first request with words does not wait for one.
+        """
         from skill.text import normalise
 
-        finder = self.finders.get(type_name)
-        match = None if finder is None else finder.search(f" {normalise(text)} ")
-        return None if match is None else self.phrases[type_name][match.group(1)]
+        table = self.phrases.get(type_name)
+        if not table:
+            return None
+        words = normalise(text).split()
+        for size in range(min(self.longest.get(type_name, 0), len(words)), 0, -1):
+            for start in range(len(words) - size + 1):
+                found = table.get(" ".join(words[start : start + size]))
+                if found is not None:
+                    return found
+        return None
 
     def unlisted_value(self, intent: str, text: str) -> str | None:
         """The words in ``text`` where one of ``intent``'s samples has its slot.
@@ -114,18 +125,17 @@ class Vocabulary(NamedTuple):
                 value_id = value.get("id") or value["name"]["value"]
                 for phrase in [value["name"]["value"], *value["name"].get("synonyms", [])]:
                     table.setdefault(normalise_phrase(phrase), value_id)
-        finders = {
-            name: re.compile(
-                " (" + "|".join(re.escape(p) for p in sorted(table, key=len, reverse=True)) + ") "
-            )
+        longest = {
+            name: max((len(phrase.split()) for phrase in table), default=0)
             for name, table in phrases.items()
-            if table
         }
         from skill.text import normalise
 
         frames: dict[str, list[tuple[str, str]]] = {}
         for intent in language_model.get("intents", []):
             custom = {n for n, t in slot_types[intent["name"]].items() if t in phrases}
+            if not custom:
+                continue
             for sample in intent.get("samples", []):
                 found = re.findall(r"\{(\w+)\}", sample)
                 if len(found) == 1 and found[0] in custom:
@@ -136,7 +146,7 @@ class Vocabulary(NamedTuple):
         return cls(
             slot_types=slot_types,
             phrases=phrases,
-            finders=finders,
+            longest=longest,
             # the longest context first: "does {x} trigger migraines" before "{x}"
             frames={
                 name: tuple(sorted(set(found), key=lambda f: -len(f[0]) - len(f[1])))
@@ -145,7 +155,7 @@ class Vocabulary(NamedTuple):
         )
 
 
-EMPTY = Vocabulary(slot_types={}, phrases={}, finders={})
+EMPTY = Vocabulary(slot_types={}, phrases={}, longest={})
 
 
 def model_locale(model_dir: Path, locale: str | None) -> str:

@@ -116,3 +116,10 @@ def test_an_opener_of_danger_is_put_back_before_triage(invoke: Invoke) -> None:
 def test_words_that_fit_no_topic_are_not_guessed(invoke: Invoke) -> None:
     heard = Conversation(invoke).say("QuestionIntent", question="the capital of peru")
     assert heard.startswith("I'm not sure I understood") and "911" in heard, heard
+
+
+def test_a_question_is_not_answered_by_a_mention_of_migraine_alone(invoke: Invoke) -> None:
+    """'what about migraines' mentions a migraine (the triage reads 'a headache now'), but
+    asks nothing the index can place: it is not taken for 'what can I do right now'."""
+    heard = Conversation(invoke).say("OpensWithWhatIntent", words="about migraines")
+    assert not heard.startswith("Try to rest"), heard

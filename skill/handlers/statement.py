@@ -29,9 +29,11 @@ from skill.handlers.preferences import NORMAL_VOICE_INTENT, WHISPER_INTENT, voic
 from skill.handlers.safety import (
     EMERGENCY_CHECK_INTENT,
     EMERGENCY_CHECK_KEY,
+    QUESTION_INTENT,
     RED_FLAG_INTENT,
     carries_words,
     emergency_check_reply,
+    opener_of,
     spoken_words,
     verdict_of,
 )
@@ -43,6 +45,8 @@ from skill.vocabulary import Vocabulary, model_locale, vocabulary_for
 SLOT_VALUE_BONUS = 2.0
 #: What the triage's reading of the words adds to its topic's score.
 TRIAGE_HINT_BONUS = 0.5
+#: Openers that make the words a question, not a statement about now.
+QUESTION_WORDS = frozenset({"why", "how", "what", "when", "who", "where", "should"})
 #: Intents the words may ask for that are answered by a handler, not a content topic.
 HANDLED_INTENTS = frozenset({EMERGENCY_CHECK_INTENT, WHISPER_INTENT, NORMAL_VOICE_INTENT})
 #: Names the intent words ask for, given bonuses by intent (``TopicIndex.best``).
@@ -68,6 +72,8 @@ def route(
     words: str,
     vocabulary: Vocabulary,
     best_intent: IntentFinder | None = None,
+    *,
+    question: bool = False,
 ) -> tuple[str, str | None] | None:
     """The (topic key, item) that answers ``words``, or None when nothing fits.
 
@@ -79,6 +85,8 @@ def route(
     mentions a headache ("what can i take when i have a headache") asks for more than
     self-care. When to call for help is the exception: that question is always answered.
     ``best_intent(words, bonus)`` names the intent the words ask for (the routing index).
+    A ``question`` is not answered by the triage's reading alone when the index is unsure:
+    "why do i get migraines" mentions a migraine, but does not say one is happening now.
     """
     hint_key, _, hint_part = (topic or "").partition("/")
     hint_item = hint_part or None
@@ -97,7 +105,7 @@ def route(
         if chosen is not None:
             same_as_hint = hint is not None and chosen.key == hint.key
             return chosen.key, items.get(chosen.intent) or (hint_item if same_as_hint else None)
-    if hint is not None:
+    if hint is not None and not question:
         return hint.key, hint_item
     for intent, item in items.items():
         chosen = content.topic_for_intent(intent)
@@ -126,9 +134,10 @@ class StatementHandler(AbstractRequestHandler):
         locale = request_locale(handler_input)
         vocabulary = vocabulary_for(self._model_dir, locale)
         index = load_index(index_path(self._model_dir, model_locale(self._model_dir, locale)))
-        found = route(
-            content, None if verdict is None else verdict.topic, words, vocabulary, index.best
-        )
+        name = intent_name(handler_input)
+        asks = name == QUESTION_INTENT or opener_of(name) in QUESTION_WORDS
+        topic_read = None if verdict is None else verdict.topic
+        found = route(content, topic_read, words, vocabulary, index.best, question=asks)
         if found is not None:
             key, item = found
             if key == EMERGENCY_CHECK_INTENT:
