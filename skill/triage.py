@@ -23,55 +23,20 @@ them, and a verdict costs tens of microseconds.
 
 from __future__ import annotations
 
-import enum
 import re
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any, NamedTuple
 
+from skill.verdicts import UNKNOWN, LazyRules, Level, Verdict
 
-class Level(enum.StrEnum):
-    """How urgent, most urgent first."""
-
-    CRISIS = "crisis"  # thoughts of suicide or self-harm
-    POISONING = "poisoning"  # overdose, too many pills, a child swallowed medicine
-    CALL_NOW = "call_now"  # red flags; a request for an ambulance or for us to call
-    URGENT = "urgent"  # see a doctor, midwife or urgent line now or today
-    ORDINARY = "ordinary"  # a migraine symptom or question: a topic answers
-    UNKNOWN = "unknown"  # nothing the rules recognise
-
-    @property
-    def severity(self) -> int:
-        return _SEVERITY[self]
-
-    @property
-    def unsafe(self) -> bool:
-        """A level that no topic may answer: a safety answer comes first."""
-        return self.severity <= _SEVERITY[Level.URGENT]
+__all__ = ["UNKNOWN", "LazyRules", "Level", "TriageRules", "Verdict", "compile_rules"]
 
 
-_SEVERITY = {level: rank for rank, level in enumerate(Level)}
 #: Words that cancel a negatable signal when they come shortly before it.
 NEGATORS = frozenset({"no", "not", "never", "without", "nor", "none", "denies"})
 #: Words after which an earlier negator no longer applies ("no fever but my neck is stiff").
 CLAUSE_BREAKS = frozenset({"but", "and", "although", "though", "however", "except", "yet"})
 NEGATION_REACH = 3  # words
-
-
-class Verdict(NamedTuple):
-    """What triage decided, and why (the rule and the signals it saw)."""
-
-    level: Level
-    rule: str | None = None
-    answer: str | None = None  # a safety answer's key, for unsafe and cautionary rules
-    topic: str | None = None  # "symptoms" or "symptoms/nausea", for ordinary rules
-    signals: frozenset[str] = frozenset()
-
-    @property
-    def unsafe(self) -> bool:
-        return self.level.unsafe
-
-
-UNKNOWN = Verdict(Level.UNKNOWN)
 
 
 class Signal(NamedTuple):
@@ -368,27 +333,3 @@ class _ConditionReader:
         if token not in self.known:
             raise ConditionError(f"no signal is called {token!r}")
         return token
-
-
-class LazyRules:
-    """A locale's triage rules, compiled the first time a text needs them.
-
-    Most requests carry no words to triage, so a cold start never pays for the regular
-    expressions; ``check`` compiles every locale's rules up front.
-    """
-
-    def __init__(self, document: Mapping[str, Any]) -> None:
-        self.document = document
-        self._compiled: TriageRules | None = None
-
-    @property
-    def compiled(self) -> TriageRules:
-        if self._compiled is None:
-            self._compiled = compile_rules(self.document)
-        return self._compiled
-
-    def assess(self, text: str) -> Verdict:
-        return self.compiled.assess(text)
-
-    def assess_all(self, texts: Iterable[str]) -> Verdict:
-        return self.compiled.assess_all(texts)

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
+from pathlib import Path
 
 from conftest import load_event
 from skill.settings import PROJECT_DIR
@@ -51,3 +53,45 @@ def test_the_lambda_entry_imports_no_local_tool() -> None:
     assert "skill.app" in imported and "skill.handlers" in imported
     assert [name for name in imported if name.startswith("skill.tools")] == []
     assert "skill.web" not in imported and "skill.verification" not in imported
+
+
+_COLD_PROBE = """
+import json, sys
+from skill.lambda_function import handler
+for event in json.load(sys.stdin):
+    handler(event, None)
+print(json.dumps(sorted(sys.modules)))
+"""
+
+
+def test_a_cold_start_loads_only_what_a_launch_and_a_topic_need(tmp_path: Path) -> None:
+    """As in the bundle (the content's snapshot): no YAML, parser, triage engine or router."""
+    from skill.tools.compile import write_snapshot
+
+    write_snapshot(PROJECT_DIR / "content", tmp_path)
+    completed = subprocess.run(
+        [sys.executable, "-c", _COLD_PROBE],
+        input=json.dumps([load_event("launch.json"), load_event("intent_trigger_er_match.json")]),
+        capture_output=True,
+        text=True,
+        cwd=PROJECT_DIR,
+        env={
+            **os.environ,
+            "SKILL_CONTENT_DIR": str(tmp_path),
+            "SKILL_STORE_PATH": str(tmp_path / "p.json"),
+        },
+        check=True,
+        timeout=60,
+    )
+    imported = set(json.loads(completed.stdout.splitlines()[-1]))
+    assert "skill.content.snapshot" in imported
+    unwanted = {
+        "yaml",
+        "skill.content.parser",
+        "skill.content.library",
+        "skill.triage",
+        "skill.routing",
+        "snowballstemmer",
+        "skill.text",
+    }
+    assert imported & unwanted == set()

@@ -26,7 +26,7 @@ from skill.content.records import (
     Source,
     Topic,
 )
-from skill.triage import LazyRules
+from skill.verdicts import LazyRules
 
 #: Placeholders filled per answer rather than per locale.
 LOCAL_PLACEHOLDERS = frozenset({"name", "item"})

@@ -11,7 +11,7 @@ import re
 from collections.abc import Mapping
 from typing import NamedTuple
 
-from skill.triage import LazyRules
+from skill.verdicts import LazyRules
 
 #: A placeholder in a content text: "{emergency_number}", filled per locale or per answer.
 PLACEHOLDER = re.compile(r"\{([^{}]*)\}")

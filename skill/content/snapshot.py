@@ -26,7 +26,7 @@ from skill.content.records import (
     Source,
     Topic,
 )
-from skill.triage import LazyRules
+from skill.verdicts import LazyRules
 
 SNAPSHOT_DIR = "compiled"
 INDEX_NAME = "index.json"

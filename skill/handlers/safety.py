@@ -36,7 +36,7 @@ from skill.conversation import (
 )
 from skill.handlers.answers import safety_reply
 from skill.slots import resolved_id
-from skill.triage import Level, Verdict
+from skill.verdicts import Level, Verdict
 
 CRISIS_INTENT = "CrisisIntent"
 POISONING_INTENT = "PoisoningIntent"
