@@ -158,8 +158,13 @@ class Vocabulary(NamedTuple):
 EMPTY = Vocabulary(slot_types={}, phrases={}, longest={})
 
 
+@lru_cache(maxsize=64)
 def model_locale(model_dir: Path, locale: str | None) -> str:
-    """The locale whose model serves ``locale``: its own, the nearest, or the default."""
+    """The locale whose model serves ``locale``: its own, the nearest, or the default.
+
+    Remembered per process: the files do not change under a running skill, and looking
+    costs a system call per request that carries words.
+    """
     custom = model_dir / "interactionModels" / "custom"
     if not locale or not _LOCALE.fullmatch(locale):  # never a path from arbitrary text
         return DEFAULT_LOCALE
