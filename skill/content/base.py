@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 import re
+from abc import ABC, abstractmethod
 from collections.abc import Mapping
 
 from skill.content.records import Content
@@ -33,7 +34,7 @@ class ContentError(ValueError):
         super().__init__("content problems:\n" + "\n".join(f"- {p}" for p in problems))
 
 
-class Library:
+class Library(ABC):
     """Every locale's content, loaded on first use; subclasses say how to load one."""
 
     def __init__(self, available: frozenset[str]) -> None:
@@ -52,8 +53,9 @@ class Library:
             loaded = self._loaded[locale] = self._load(locale)
         return loaded
 
+    @abstractmethod
     def _load(self, locale: str) -> Content:
-        raise NotImplementedError
+        """Read one locale's content; raise ``ContentError`` naming what is wrong."""
 
     @property
     def locales(self) -> Mapping[str, Content]:
