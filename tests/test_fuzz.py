@@ -1137,7 +1137,7 @@ OTHER_SKILL_ID = "amzn1.ask.skill.99999999-fuzz-9999-9999-999999999999"
 
 
 def addressed_to(event: Json) -> list[str]:
-    """The skill IDs an envelope names: context.System.application's and the session's."""
+    """The skill IDs an envelope names (context.System.application's, the session's), as text."""
     found = []
     for outer, inner in (("context", "System"), ("session", None)):
         node = event.get(outer) if isinstance(event, dict) else None
@@ -1145,8 +1145,8 @@ def addressed_to(event: Json) -> list[str]:
             node = node.get(inner) if isinstance(node, dict) else None
         application = node.get("application") if isinstance(node, dict) else None
         value = application.get("applicationId") if isinstance(application, dict) else None
-        if isinstance(value, str):
-            found.append(value)
+        if value is not None:  # the SDK reads 0 as "0": named, and never our ID
+            found.append(str(value))
     return found
 
 
@@ -1221,10 +1221,11 @@ def test_skill_id_set_refuses_other_skills_and_only_them(guarded: Target) -> Non
         (OUR_SKILL_ID, OTHER_SKILL_ID, True),
         (OTHER_SKILL_ID, None, True),
         (None, None, True),
+        (OUR_SKILL_ID, 0, True),  # hypothesis found it: a number is named, and never our ID
     ],
 )
 def test_skill_id_examples(
-    guarded: Target, context_id: str | None, session_id: str | None, refused: bool
+    guarded: Target, context_id: str | None, session_id: str | int | None, refused: bool
 ) -> None:
     event = json.loads((EVENTS_DIR / "launch.json").read_text(encoding="utf-8"))
     for node in (event["context"]["System"], event["session"]):
