@@ -145,6 +145,36 @@ def test_urgent_signs_get_a_doctor_today(invoke: Invoke, statement: str, expecte
     assert expected in heard and "911" in heard
 
 
+WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+
+
+@pytest.mark.parametrize("start", range(7))
+def test_an_attack_told_as_weekdays_is_urgent_from_three_days(
+    library: ContentLibrary, start: int
+) -> None:
+    """ "since friday and it's tuesday now": urgent only when the days between are three or more."""
+    triage = library.content("en-US").triage
+    for gap in range(1, 7):
+        since, now = WEEKDAYS[start], WEEKDAYS[(start + gap) % 7]
+        verdict = triage.assess(f"this migraine started on {since} and it's {now} now")
+        assert (verdict.level == "urgent") == (gap >= 3), (since, now, verdict)
+
+
+@pytest.mark.parametrize(
+    ("statement", "level"),
+    [
+        ("my son hit head at football and now he keeps being sick", "call_now"),
+        ("i banged my head this morning and the headache is getting worse", "call_now"),
+        ("i bumped my head years ago could that be why i get migraines", "ordinary"),
+        ("i hit my head as a child and have had migraines since", "ordinary"),
+    ],
+)
+def test_a_head_injury_is_an_emergency_unless_it_was_long_ago(
+    library: ContentLibrary, statement: str, level: str
+) -> None:
+    assert library.content("en-US").triage.assess(statement).level == level
+
+
 def test_the_uk_urgent_line_is_nhs_111(invoke: Invoke) -> None:
     heard = _say(
         invoke, "en-GB", "StatementIntent", statement="am 62 and this headache is new"
