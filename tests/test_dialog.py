@@ -161,3 +161,22 @@ def test_real_launch_event(invoke: Invoke) -> None:
     response = invoke(load_event("launch.json"))
     assert "Migraine Helper" in speech_of(response)
     assert response["response"]["shouldEndSession"] is False
+
+
+def test_words_that_point_back_stay_on_the_subject(invoke: Invoke, library: ContentLibrary) -> None:
+    """ "is it safe" just after a ketamine answer asks about ketamine, not pregnancy."""
+    content = library.for_locale("en-US")
+    safety = plain(content.topics["ketamine_safety"].answer.first, content)[:40]
+    evidence = plain(content.topics["ketamine_evidence"].answer.first, content)[:40]
+    conversation = Conversation(invoke)
+    conversation.say("KetamineIntent")
+    assert conversation.say("QuestionIntent", question="it safe").startswith(safety)
+    assert conversation.say("QuestionIntent", question="it actually work").startswith(evidence)
+    without_a_subject = Conversation(invoke)
+    assert not without_a_subject.say("QuestionIntent", question="it safe").startswith(safety)
+
+
+def test_pointing_back_never_repeats_the_answer_just_given(invoke: Invoke) -> None:
+    conversation = Conversation(invoke)
+    first = conversation.say("TriggerIntent", trigger="red wine")
+    assert conversation.say("QuestionIntent", question="that true for everyone") != first

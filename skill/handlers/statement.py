@@ -6,11 +6,13 @@ safety handler has already answered anything unsafe, and this handler routes the
 the answer that fits:
 
 1. "when should I call for help" gets the emergency questions;
-2. the topic the words ask about (``skill/routing.py``), weighing what the triage rules
+2. words that point back ("is it safe", just after a ketamine answer) are read with the
+   subject of the conversation in place of "it", and kept if they stay on that subject;
+3. the topic the words ask about (``skill/routing.py``), weighing what the triage rules
    read in them (a symptom, aura, what helps now) and the item a slot type lists in them
    ("does red wine set them off" -> triggers, alcohol);
-3. failing a clear topic, the triage's reading, then a slot value alone ("cheese");
-4. otherwise an honest "I'm not sure I understood", which ends with the emergency number.
+4. failing a clear topic, the triage's reading, then a slot value alone ("cheese");
+5. otherwise an honest "I'm not sure I understood", which ends with the emergency number.
 """
 
 from __future__ import annotations
@@ -23,7 +25,15 @@ from ask_sdk_core.handler_input import HandlerInput
 from ask_sdk_model import Response
 
 from skill.content import Content
-from skill.conversation import REQUEST_TOPIC, Reply, content_of, respond, set_topic_position
+from skill.conversation import (
+    REQUEST_TOPIC,
+    Reply,
+    TopicPosition,
+    content_of,
+    respond,
+    set_topic_position,
+    topic_position,
+)
 from skill.handlers.answers import first_answer, message_reply, unknown_item_reply
 from skill.handlers.preferences import NORMAL_VOICE_INTENT, WHISPER_INTENT, voice_handlers
 from skill.handlers.safety import (
@@ -49,6 +59,8 @@ TRIAGE_HINT_BONUS = 0.5
 QUESTION_WORDS = frozenset({"why", "how", "what", "when", "who", "where", "should"})
 #: Intents the words may ask for that are answered by a handler, not a content topic.
 HANDLED_INTENTS = frozenset({EMERGENCY_CHECK_INTENT, WHISPER_INTENT, NORMAL_VOICE_INTENT})
+#: Words that point back to what was just talked about: "does it work", "is that safe".
+POINTING_BACK = frozenset({"it", "that", "this", "they", "them", "those", "these"})
 #: Names the intent words ask for, given bonuses by intent (``TopicIndex.best``).
 IntentFinder = Callable[[str, Mapping[str, float]], "str | None"]
 
@@ -114,6 +126,28 @@ def route(
     return None
 
 
+def family_of(topic_key: str) -> str:
+    """The kind of topic: ``ketamine_safety`` and ``ketamine`` are both ketamine."""
+    return topic_key.partition("_")[0]
+
+
+def in_context(words: str, position: TopicPosition | None) -> str | None:
+    """The words with the subject of the conversation where they point back, or None.
+
+    "does it actually work" after any ketamine answer reads "does ketamine actually work";
+    after the alcohol trigger, "is that true" reads "is alcohol triggers true". What they
+    are then routed to must be of the same kind (``family_of``): a guess, so never another
+    subject.
+    """
+    tokens = words.split()
+    if position is None or not any(token in POINTING_BACK for token in tokens):
+        return None
+    subject = " ".join(part for part in (position.item, family_of(position.topic)) if part)
+    return " ".join(
+        subject.replace("_", " ") if token in POINTING_BACK else token for token in tokens
+    )
+
+
 class StatementHandler(AbstractRequestHandler):
     """Routes open words (or the words behind a red-flag slot) that triaged as safe."""
 
@@ -137,7 +171,11 @@ class StatementHandler(AbstractRequestHandler):
         name = intent_name(handler_input)
         asks = name == QUESTION_INTENT or opener_of(name) in QUESTION_WORDS
         topic_read = None if verdict is None else verdict.topic
-        found = route(content, topic_read, words, vocabulary, index.best, question=asks)
+        found = None
+        if topic_read != EMERGENCY_CHECK_KEY:
+            found = self._follow_up(handler_input, content, words, vocabulary, index.best, asks)
+        if found is None:
+            found = route(content, topic_read, words, vocabulary, index.best, question=asks)
         if found is not None:
             key, item = found
             if key == EMERGENCY_CHECK_INTENT:
@@ -164,6 +202,28 @@ class StatementHandler(AbstractRequestHandler):
         set_topic_position(handler_input, None)
         handler_input.attributes_manager.request_attributes[REQUEST_TOPIC] = "not_understood"
         return respond(handler_input, not_understood(content))
+
+    @staticmethod
+    def _follow_up(
+        handler_input: HandlerInput,
+        content: Content,
+        words: str,
+        vocabulary: Vocabulary,
+        best_intent: IntentFinder,
+        asks: bool,
+    ) -> tuple[str, str | None] | None:
+        """Words that point back, routed within the kind of topic just answered, to another
+        answer of it (the same one again would tell nothing new)."""
+        position = topic_position(handler_input)
+        followed = in_context(words, position)
+        if position is None or followed is None:
+            return None
+        found = route(content, None, followed, vocabulary, best_intent, question=asks)
+        if found is None or family_of(found[0]) != family_of(position.topic):
+            return None
+        if found == (position.topic, position.item):  # the same answer again says nothing new
+            return None
+        return found
 
 
 def not_understood(content: Content) -> Reply:
