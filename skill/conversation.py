@@ -24,6 +24,7 @@ SESSION_PENDING = "pending"
 SESSION_TOPIC = "topic"
 SESSION_LAST = "last"
 SESSION_PREFS = "prefs"
+SESSION_CAUTION = "caution"  # signals of a cautionary answer, weighed with later words
 REQUEST_CONTENT = "content"
 REQUEST_PREFS_CHANGED = "prefs_changed"
 REQUEST_TOPIC = "topic"  # for the request log: which topic was answered

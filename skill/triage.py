@@ -76,9 +76,13 @@ class TriageRules:
                     break
         return frozenset(found)
 
-    def assess(self, text: str) -> Verdict:
-        """The verdict for one text: the first rule that holds, else ordinary or unknown."""
-        signals = self.signals_in(text)
+    def assess(self, text: str, *, also: frozenset[str] = frozenset()) -> Verdict:
+        """The verdict for one text: the first rule that holds, else ordinary or unknown.
+
+        ``also`` are signals heard earlier in the conversation ("my face is numb", then "it's
+        only on one side"), weighed with the text's own.
+        """
+        signals = self.signals_in(text) | also
         if not signals:
             return UNKNOWN
         for rule in self.rules:

@@ -200,6 +200,26 @@ def test_a_single_symptom_that_can_be_either_gets_a_cautious_answer(
     assert not conversation.ended  # not sent to the emergency room for a stiff neck alone
 
 
+def test_the_answer_to_a_cautious_question_is_weighed_with_what_came_before(
+    invoke: Invoke,
+) -> None:
+    """ "If the numbness is on one side, call 911": "it's only on one side" must get 911."""
+    conversation = _say(invoke, "en-US", "StatementIntent", statement="face feels numb")
+    assert conversation.last_speech.startswith("If the numbness came on suddenly")
+    heard = conversation.say("StatementIntent", statement="think it's only on one side")
+    assert _first_sentence(heard) == "Call 911 now."
+    alone = _say(invoke, "en-US", "StatementIntent", statement="think it's only on one side")
+    assert "911 now" not in _first_sentence(alone.last_speech)
+
+
+def test_what_a_cautious_answer_remembers_never_calms_a_later_danger(invoke: Invoke) -> None:
+    conversation = _say(invoke, "en-US", "StatementIntent", statement="have a stiff neck")
+    heard = conversation.say("StatementIntent", statement="want to kill myself")
+    assert "988" in heard
+    heard = conversation.say("StatementIntent", statement="feel sick")
+    assert "911 now" not in _first_sentence(heard)  # the crisis answer started afresh
+
+
 def test_ordinary_statements_go_to_their_topic(invoke: Invoke, library: ContentLibrary) -> None:
     content = library.content("en-US")
     heard = _say(invoke, "en-US", "StatementIntent", statement="feel sick").last_speech

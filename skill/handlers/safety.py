@@ -28,10 +28,12 @@ from skill.conversation import (
     REQUEST_SAFETY,
     REQUEST_TOPIC,
     REQUEST_TRIAGE,
+    SESSION_CAUTION,
     Pending,
     Reply,
     content_of,
     respond,
+    session_attributes,
     set_topic_position,
 )
 from skill.handlers.answers import safety_reply
@@ -122,7 +124,13 @@ def verdict_of(handler_input: HandlerInput) -> Verdict | None:
     words = spoken_words(handler_input, unresolved_only=True)
     verdict: Verdict | None = None
     if words:
-        verdict = content_of(handler_input).triage.assess_all(words)
+        triage = content_of(handler_input).triage
+        verdict = triage.assess_all(words)
+        heard = remembered_caution(handler_input)
+        if heard:  # "my face is numb" ... "it's only on one side": weighed together
+            together = triage.assess(" and ".join(words), also=heard)
+            if together.unsafe and together.level.severity < verdict.level.severity:
+                verdict = together
         if (
             intent == RED_FLAG_INTENT
             and not verdict.unsafe
@@ -133,6 +141,29 @@ def verdict_of(handler_input: HandlerInput) -> Verdict | None:
         verdict = INTENT_VERDICTS.get(intent)
     attributes[REQUEST_TRIAGE] = verdict
     return verdict
+
+
+def remembered_caution(handler_input: HandlerInput) -> frozenset[str]:
+    """The signals behind the last cautionary answer in this session (names, never words)."""
+    value = session_attributes(handler_input).get(SESSION_CAUTION)
+    if not isinstance(value, list):
+        return frozenset()
+    return frozenset(name for name in value[:MAX_REMEMBERED] if isinstance(name, str))
+
+
+#: Signals remembered from a cautionary answer: a handful, and a bound on what a forged
+#: session can make the triage read.
+MAX_REMEMBERED = 8
+
+
+def _remember_caution(handler_input: HandlerInput, verdict: Verdict) -> None:
+    """A cautionary answer asks "did it come on suddenly, is it on one side?": keep what it
+    was about, so the answer to that is weighed with it; anything unsafe starts afresh."""
+    attributes = session_attributes(handler_input)
+    if verdict.unsafe:
+        attributes.pop(SESSION_CAUTION, None)
+    else:
+        attributes[SESSION_CAUTION] = sorted(verdict.signals)[:MAX_REMEMBERED]
 
 
 def _answers_first(verdict: Verdict | None) -> bool:
@@ -162,6 +193,7 @@ class SafetyHandler(AbstractRequestHandler):
             return respond(handler_input, emergency_check_reply(handler_input))
         attributes[REQUEST_TOPIC] = verdict.answer
         attributes[REQUEST_SAFETY] = verdict.level.value
+        _remember_caution(handler_input, verdict)
         return respond(handler_input, safety_reply(content, verdict.answer))
 
 

@@ -93,9 +93,14 @@ def lambda_bridge(settings: Settings, library: ContentLibrary) -> Iterator[str]:
 
 
 def emulate(
-    url: str, conversations: Sequence[Sequence[str]], *, locale: str = "en-US"
+    url: str,
+    conversations: Sequence[Sequence[str]],
+    *,
+    locale: str = "en-US",
+    apart: bool = False,
 ) -> list[list[dict[str, Any]]]:
-    """Each conversation's turns as virtual-alexa resolved and the skill answered them."""
+    """Each conversation's turns as virtual-alexa resolved and the skill answered them;
+    ``apart``: each turn in a session of its own."""
     node = shutil.which("node")
     assert node is not None, "node is needed: run `make setup`"
     completed = subprocess.run(
@@ -106,6 +111,7 @@ def emulate(
                 "model": str(model_path(locale)),
                 "locale": locale,
                 "conversations": [list(c) for c in conversations],
+                "apart": apart,
             }
         ),
         capture_output=True,
@@ -241,9 +247,10 @@ def describe(turn: Mapping[str, Any], record: Mapping[str, Any]) -> str:
 class Emulator:
     """One emulator pass per locale over every text any test asks about, shared by them all.
 
-    The texts of a locale share one emulated session (the emulator builds its matcher once
-    per locale); what it understands does not depend on what was said before, and triage,
-    topics and statements are answered the same in any state.
+    The texts of a locale share one emulator (it builds its matcher once per locale), each
+    in a session of its own: the skill weighs a text with what came before in a session
+    (a cautious answer's signals, the subject "it" points back to), and these are separate
+    people.
     """
 
     def __init__(self, url: str, texts_by_locale: Mapping[str, Sequence[str]]) -> None:
@@ -254,7 +261,7 @@ class Emulator:
     def turns(self, locale: str) -> Mapping[str, dict[str, Any]]:
         if locale not in self._turns:
             texts = list(dict.fromkeys(self._texts[locale]))
-            [turns] = emulate(self._url, [texts], locale=locale)
+            [turns] = emulate(self._url, [texts], locale=locale, apart=True)
             self._turns[locale] = dict(zip(texts, turns, strict=True))
         return self._turns[locale]
 

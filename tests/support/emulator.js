@@ -2,7 +2,8 @@
 // utterances from our interaction model: exact samples, and custom slots only on their
 // listed values and synonyms (AMAZON.SearchQuery takes any words), as a strict Alexa would.
 //
-// stdin: {url, model, locale, conversations}: each conversation is a list of utterances
+// stdin: {url, model, locale, conversations, apart}: each conversation is a list of utterances
+// (with `apart`, each utterance starts a session of its own, as separate people would)
 // ("LAUNCH" opens the skill). stdout: for each conversation, its turns
 // {utterance, intent, slots: {name: {value, id}}, ssml, reprompt, ended, card}.
 //
@@ -45,7 +46,7 @@ function resolve(alexa, text) {
 let input = "";
 process.stdin.on("data", (chunk) => (input += chunk));
 process.stdin.on("end", async () => {
-  const { url, model, conversations, locale } = JSON.parse(input);
+  const { url, model, conversations, locale, apart } = JSON.parse(input);
   const results = [];
   for (const utterances of conversations) {
     const alexa = VirtualAlexa.Builder()
@@ -55,6 +56,7 @@ process.stdin.on("end", async () => {
       .create();
     const turns = [];
     for (const utterance of utterances) {
+      if (apart && alexa.context().activeSession()) alexa.context().endSession();
       try {
         const launch = utterance === "LAUNCH" ? [utterance, undefined] : LAUNCH.exec(utterance);
         let reply;
