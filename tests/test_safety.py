@@ -212,6 +212,13 @@ def test_the_answer_to_a_cautious_question_is_weighed_with_what_came_before(
     assert "911 now" not in _first_sentence(alone.last_speech)
 
 
+def test_a_headache_then_pregnancy_in_one_session_is_urgent(invoke: Invoke) -> None:
+    conversation = _say(invoke, "en-US", "StatementIntent", statement="head is pounding")
+    assert "midwife" not in conversation.last_speech
+    heard = conversation.say("StatementIntent", statement="am eight months pregnant by the way")
+    assert heard.startswith("Please call your doctor or midwife")
+
+
 def test_what_a_cautious_answer_remembers_never_calms_a_later_danger(invoke: Invoke) -> None:
     conversation = _say(invoke, "en-US", "StatementIntent", statement="have a stiff neck")
     heard = conversation.say("StatementIntent", statement="want to kill myself")

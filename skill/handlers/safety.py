@@ -28,7 +28,7 @@ from skill.conversation import (
     REQUEST_SAFETY,
     REQUEST_TOPIC,
     REQUEST_TRIAGE,
-    SESSION_CAUTION,
+    SESSION_HEARD,
     Pending,
     Reply,
     content_of,
@@ -126,7 +126,7 @@ def verdict_of(handler_input: HandlerInput) -> Verdict | None:
     if words:
         triage = content_of(handler_input).triage
         verdict = triage.assess_all(words)
-        heard = remembered_caution(handler_input)
+        heard = remembered_signals(handler_input)
         if heard:  # "my face is numb" ... "it's only on one side": weighed together
             together = triage.assess(" and ".join(words), also=heard)
             if together.unsafe and together.level.severity < verdict.level.severity:
@@ -143,27 +143,31 @@ def verdict_of(handler_input: HandlerInput) -> Verdict | None:
     return verdict
 
 
-def remembered_caution(handler_input: HandlerInput) -> frozenset[str]:
-    """The signals behind the last cautionary answer in this session (names, never words)."""
-    value = session_attributes(handler_input).get(SESSION_CAUTION)
+def remembered_signals(handler_input: HandlerInput) -> frozenset[str]:
+    """What this session's earlier words told the triage (signal names, never words)."""
+    value = session_attributes(handler_input).get(SESSION_HEARD)
     if not isinstance(value, list):
         return frozenset()
     return frozenset(name for name in value[:MAX_REMEMBERED] if isinstance(name, str))
 
 
-#: Signals remembered from a cautionary answer: a handful, and a bound on what a forged
-#: session can make the triage read.
+#: Signals remembered in a session: a handful, and a bound on what a forged session can
+#: make the triage read.
 MAX_REMEMBERED = 8
 
 
-def _remember_caution(handler_input: HandlerInput, verdict: Verdict) -> None:
-    """A cautionary answer asks "did it come on suddenly, is it on one side?": keep what it
-    was about, so the answer to that is weighed with it; anything unsafe starts afresh."""
+def remember_signals(handler_input: HandlerInput, verdict: Verdict | None) -> None:
+    """Keep what ordinary words told the triage ("my head is pounding"; a cautious answer's
+    "my face is numb"), so what is said next ("i'm pregnant", "it's only on one side") is
+    weighed with it. An unsafe answer has said what matters: it starts afresh."""
+    if verdict is None:
+        return
     attributes = session_attributes(handler_input)
     if verdict.unsafe:
-        attributes.pop(SESSION_CAUTION, None)
-    else:
-        attributes[SESSION_CAUTION] = sorted(verdict.signals)[:MAX_REMEMBERED]
+        attributes.pop(SESSION_HEARD, None)
+    elif verdict.signals:
+        heard = remembered_signals(handler_input) | verdict.signals
+        attributes[SESSION_HEARD] = sorted(heard)[:MAX_REMEMBERED]
 
 
 def _answers_first(verdict: Verdict | None) -> bool:
@@ -193,7 +197,7 @@ class SafetyHandler(AbstractRequestHandler):
             return respond(handler_input, emergency_check_reply(handler_input))
         attributes[REQUEST_TOPIC] = verdict.answer
         attributes[REQUEST_SAFETY] = verdict.level.value
-        _remember_caution(handler_input, verdict)
+        remember_signals(handler_input, verdict)
         return respond(handler_input, safety_reply(content, verdict.answer))
 
 

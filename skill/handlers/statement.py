@@ -44,6 +44,7 @@ from skill.handlers.safety import (
     carries_words,
     emergency_check_reply,
     opener_of,
+    remember_signals,
     spoken_words,
     verdict_of,
 )
@@ -164,6 +165,7 @@ class StatementHandler(AbstractRequestHandler):
 
         content = content_of(handler_input)
         verdict = verdict_of(handler_input)
+        remember_signals(handler_input, verdict)
         words = " and ".join(spoken_words(handler_input))
         locale = request_locale(handler_input)
         vocabulary = vocabulary_for(self._model_dir, locale)
