@@ -138,6 +138,8 @@ def test_a_bad_headache_in_pregnancy_gets_the_midwife_now(
         ("am sixty and this is a new kind of headache", "today"),
         ("headache gets worse when i lie down", "today"),
         ("jaw hurts when i chew and my scalp is tender", "today"),
+        ("think the furnace is leaking and we all have headaches", "may be carbon monoxide"),
+        ("headache is getting worse every day", "today"),
     ],
 )
 def test_urgent_signs_get_a_doctor_today(invoke: Invoke, statement: str, expected: str) -> None:
