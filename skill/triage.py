@@ -76,13 +76,12 @@ class TriageRules:
                     break
         return frozenset(found)
 
-    def assess(self, text: str, *, also: frozenset[str] = frozenset()) -> Verdict:
-        """The verdict for one text: the first rule that holds, else ordinary or unknown.
+    def assess(self, text: str) -> Verdict:
+        """The verdict for one text: the first rule that holds, else ordinary or unknown."""
+        return self.decide(self.signals_in(text))
 
-        ``also`` are signals heard earlier in the conversation ("my face is numb", then "it's
-        only on one side"), weighed with the text's own.
-        """
-        signals = self.signals_in(text) | also
+    def decide(self, signals: frozenset[str]) -> Verdict:
+        """The verdict on signals: the first rule that holds, else ordinary or unknown."""
         if not signals:
             return UNKNOWN
         for rule in self.rules:
@@ -90,14 +89,25 @@ class TriageRules:
                 return Verdict(rule.level, rule.id, rule.answer, rule.topic, signals)
         return Verdict(Level.ORDINARY, signals=signals)
 
-    def assess_all(self, texts: Iterable[str]) -> Verdict:
-        """The most urgent verdict over several texts, and over all of them said together."""
+    def assess_all(self, texts: Iterable[str], *, heard: frozenset[str] = frozenset()) -> Verdict:
+        """The most urgent verdict over several texts, and over all of them said together.
+
+        ``heard``: signals from earlier in the conversation ("my face is numb", then "it's only
+        on one side"). Weighed with the texts, they may only make the verdict more urgent: an
+        unsafe verdict, never a repeat of an earlier cautious answer.
+        """
         texts = [text for text in texts if text and text.strip()]
         if not texts:
             return UNKNOWN
         verdicts = [self.assess(text) for text in texts]
+        together = verdicts[0].signals
         if len(texts) > 1:
-            verdicts.append(self.assess(" and ".join(texts)))
+            together = self.signals_in(" and ".join(texts))
+            verdicts.append(self.decide(together))
+        if heard:
+            with_earlier = self.decide(together | heard)
+            if with_earlier.unsafe:
+                verdicts.append(with_earlier)
         return min(verdicts, key=lambda verdict: verdict.level.severity)
 
 

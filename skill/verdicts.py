@@ -73,8 +73,8 @@ class LazyRules:
             self._compiled = compile_rules(self.document)
         return self._compiled
 
-    def assess(self, text: str, *, also: frozenset[str] = frozenset()) -> Verdict:
-        return self.compiled.assess(text, also=also)
+    def assess(self, text: str) -> Verdict:
+        return self.compiled.assess(text)
 
-    def assess_all(self, texts: Iterable[str]) -> Verdict:
-        return self.compiled.assess_all(texts)
+    def assess_all(self, texts: Iterable[str], *, heard: frozenset[str] = frozenset()) -> Verdict:
+        return self.compiled.assess_all(texts, heard=heard)

@@ -124,13 +124,8 @@ def verdict_of(handler_input: HandlerInput) -> Verdict | None:
     words = spoken_words(handler_input, unresolved_only=True)
     verdict: Verdict | None = None
     if words:
-        triage = content_of(handler_input).triage
-        verdict = triage.assess_all(words)
-        heard = remembered_signals(handler_input)
-        if heard:  # "my face is numb" ... "it's only on one side": weighed together
-            together = triage.assess(" and ".join(words), also=heard)
-            if together.unsafe and together.level.severity < verdict.level.severity:
-                verdict = together
+        heard = remembered_signals(handler_input)  # "my face is numb" ... "only one side"
+        verdict = content_of(handler_input).triage.assess_all(words, heard=heard)
         if (
             intent == RED_FLAG_INTENT
             and not verdict.unsafe
@@ -143,17 +138,17 @@ def verdict_of(handler_input: HandlerInput) -> Verdict | None:
     return verdict
 
 
+#: Signals remembered in a session: a handful, and a bound on what a forged session can
+#: make the triage read.
+MAX_REMEMBERED = 8
+
+
 def remembered_signals(handler_input: HandlerInput) -> frozenset[str]:
     """What this session's earlier words told the triage (signal names, never words)."""
     value = session_attributes(handler_input).get(SESSION_HEARD)
     if not isinstance(value, list):
         return frozenset()
     return frozenset(name for name in value[:MAX_REMEMBERED] if isinstance(name, str))
-
-
-#: Signals remembered in a session: a handful, and a bound on what a forged session can
-#: make the triage read.
-MAX_REMEMBERED = 8
 
 
 def remember_signals(handler_input: HandlerInput, verdict: Verdict | None) -> None:
