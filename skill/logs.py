@@ -13,23 +13,10 @@ import logging
 import sys
 from typing import Any
 
-#: The only ``extra`` fields a log line may carry.
-ALLOWED_FIELDS = frozenset(
-    {
-        "request_type",
-        "intent",
-        "topic",
-        "item",
-        "safety",
-        "locale",
-        "latency_ms",
-        "cold_start",
-        "reason",
-        "error_type",
-        "error_message",
-        "status",
-    }
-)
+from skill.metrics import FIELDS as REQUEST_FIELDS
+
+#: The only ``extra`` fields a log line may carry: the request line's, and what an error says.
+ALLOWED_FIELDS = frozenset(REQUEST_FIELDS) | {"reason", "error_type", "error_message", "status"}
 MAX_FIELD_CHARS = 200
 
 
