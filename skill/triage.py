@@ -43,6 +43,7 @@ class Signal(NamedTuple):
     name: str
     pattern: re.Pattern[str]
     negatable: bool
+    lasting: bool = False  # a state that stays true in a conversation ("pregnant", "a fever")
 
 
 class Rule(NamedTuple):
@@ -59,6 +60,9 @@ class TriageRules:
     def __init__(self, signals: Iterable[Signal], rules: Iterable[Rule]) -> None:
         self.signals = tuple(signals)
         self.rules = tuple(rules)
+        #: Signals worth remembering in a conversation: states of the person, never the
+        #: parts of a relation ("a child" and "swallowed" must be said together).
+        self.lasting = frozenset(signal.name for signal in self.signals if signal.lasting)
 
     def signals_in(self, text: str) -> frozenset[str]:
         """The signals ``text`` carries (negated ones left out)."""
@@ -93,9 +97,10 @@ class TriageRules:
         """The most urgent verdict over several texts, and over all of them said together.
 
         ``heard``: signals from earlier in the conversation ("my face is numb", then "it's only
-        on one side"). Weighed with the texts, they may only make the verdict more urgent: an
-        unsafe verdict, never a repeat of an earlier cautious answer.
+        on one side"); only ``lasting`` ones count. Weighed with the texts, they may only make
+        the verdict more urgent: an unsafe verdict, never a repeat of an earlier cautious answer.
         """
+        heard &= self.lasting
         texts = [text for text in texts if text and text.strip()]
         if not texts:
             return UNKNOWN
@@ -180,7 +185,9 @@ def _compile_signal(name: str, node: object, problems: list[str]) -> Signal | No
     if not re.fullmatch(r"[a-z][a-z0-9_]*", name):
         problems.append(f"{where}: a signal name is lower_case_with_underscores")
     if not isinstance(node, Mapping):
-        problems.append(f"{where}: must have `means` and `phrases` (`local_phrases`, `negatable`)")
+        problems.append(
+            f"{where}: must have `means` and `phrases` (`local_phrases`, `negatable`, `lasting`)"
+        )
         return None
     if not isinstance(node.get("means"), str) or not node["means"].strip():
         problems.append(f"{where}.means: say in plain words what this signal stands for")
@@ -197,6 +204,10 @@ def _compile_signal(name: str, node: object, problems: list[str]) -> Signal | No
     if not isinstance(negatable, bool):
         problems.append(f"{where}.negatable: must be true or false")
         negatable = True
+    lasting = node.get("lasting", False)
+    if not isinstance(lasting, bool):
+        problems.append(f"{where}.lasting: must be true or false")
+        lasting = False
     compiled: list[str] = []
     for index, phrase in enumerate(phrases):
         try:
@@ -205,7 +216,7 @@ def _compile_signal(name: str, node: object, problems: list[str]) -> Signal | No
             problems.append(f"{where}.phrases[{index}] {phrase!r}: {error}")
     if not compiled:
         return None
-    return Signal(name, re.compile("(?<= )(?:" + "|".join(compiled) + ")"), negatable)
+    return Signal(name, re.compile("(?<= )(?:" + "|".join(compiled) + ")"), negatable, lasting)
 
 
 def _compile_rule(

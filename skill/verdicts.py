@@ -76,5 +76,9 @@ class LazyRules:
     def assess(self, text: str) -> Verdict:
         return self.compiled.assess(text)
 
+    def lasting(self, signals: frozenset[str]) -> frozenset[str]:
+        """Those of ``signals`` worth remembering in a conversation."""
+        return signals & self.compiled.lasting
+
     def assess_all(self, texts: Iterable[str], *, heard: frozenset[str] = frozenset()) -> Verdict:
         return self.compiled.assess_all(texts, heard=heard)

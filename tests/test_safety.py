@@ -221,6 +221,17 @@ def test_a_headache_then_pregnancy_in_one_session_is_urgent(invoke: Invoke) -> N
     assert heard.startswith("Please call your doctor or midwife")
 
 
+def test_only_lasting_states_are_remembered_never_the_parts_of_a_relation(
+    invoke: Invoke,
+) -> None:
+    """ "i just took 2 tylenol", then "my baby is 3 weeks old": no child swallowed anything."""
+    conversation = _say(invoke, "en-US", "StatementIntent", statement="just took 2 tylenol")
+    heard = conversation.say(
+        "StatementIntent", statement="baby is 3 weeks old and i have a terrible headache"
+    )
+    assert heard.startswith("Please call your doctor or midwife")
+
+
 def test_what_a_cautious_answer_remembers_never_calms_a_later_danger(invoke: Invoke) -> None:
     conversation = _say(invoke, "en-US", "StatementIntent", statement="have a stiff neck")
     heard = conversation.say("StatementIntent", statement="want to kill myself")

@@ -160,9 +160,11 @@ def remember_signals(handler_input: HandlerInput, verdict: Verdict | None) -> No
     attributes = session_attributes(handler_input)
     if verdict.unsafe:
         attributes.pop(SESSION_HEARD, None)
-    elif verdict.signals:
-        heard = remembered_signals(handler_input) | verdict.signals
-        attributes[SESSION_HEARD] = sorted(heard)[:MAX_REMEMBERED]
+    else:
+        lasting = content_of(handler_input).triage.lasting(verdict.signals)
+        if lasting:
+            heard = remembered_signals(handler_input) | lasting
+            attributes[SESSION_HEARD] = sorted(heard)[:MAX_REMEMBERED]
 
 
 def _answers_first(verdict: Verdict | None) -> bool:
