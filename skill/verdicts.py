@@ -76,7 +76,7 @@ class LazyRules:
     def assess(self, text: str) -> Verdict:
         return self.compiled.assess(text)
 
-    def lasting(self, signals: frozenset[str]) -> frozenset[str]:
+    def lasting_of(self, signals: frozenset[str]) -> frozenset[str]:
         """Those of ``signals`` worth remembering in a conversation."""
         return signals & self.compiled.lasting
 

@@ -189,13 +189,16 @@ def test_a_review_record_needs_a_reviewer_and_dates(content_copy: Path) -> None:
     )
 
 
+#: A clinician's review as the clinic would record it.
+A_REVIEW = {
+    "reviewed_by": "Dr A. Example",
+    "reviewed_on": "2026-11-30",
+    "next_review": "2027-11-30",
+}
+
+
 def test_a_review_covers_only_the_text_it_saw(content_copy: Path) -> None:
-    review = {
-        "reviewed_by": "Dr A. Example",
-        "reviewed_on": "2026-11-30",
-        "next_review": "2027-11-30",
-    }
-    _edit(content_copy / "en.yaml", lambda d: d["topics"]["aura"].update(review=review))
+    _edit(content_copy / "en.yaml", lambda d: d["topics"]["aura"].update(review=dict(A_REVIEW)))
     load_library(content_copy)  # a real review of the base text: fine
     _edit(
         content_copy / "en-GB.yaml",
@@ -213,12 +216,7 @@ def test_a_review_covers_only_the_text_it_saw(content_copy: Path) -> None:
 
 
 def test_a_reviewed_answer_says_so_on_its_card(content_copy: Path) -> None:
-    review = {
-        "reviewed_by": "Dr A. Example",
-        "reviewed_on": "2026-11-30",
-        "next_review": "2027-11-30",
-    }
-    _edit(content_copy / "en.yaml", lambda d: d["topics"]["aura"].update(review=review))
+    _edit(content_copy / "en.yaml", lambda d: d["topics"]["aura"].update(review=dict(A_REVIEW)))
     aura = load_library(content_copy).content("en-US").topics["aura"].answer
     assert aura.review.card_line() == "Reviewed by Dr A. Example on 30 November 2026."
 

@@ -161,7 +161,7 @@ def remember_signals(handler_input: HandlerInput, verdict: Verdict | None) -> No
     if verdict.unsafe:
         attributes.pop(SESSION_HEARD, None)
     else:
-        lasting = content_of(handler_input).triage.lasting(verdict.signals)
+        lasting = content_of(handler_input).triage.lasting_of(verdict.signals)
         if lasting:
             heard = remembered_signals(handler_input) | lasting
             attributes[SESSION_HEARD] = sorted(heard)[:MAX_REMEMBERED]

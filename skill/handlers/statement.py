@@ -143,10 +143,9 @@ def in_context(words: str, position: TopicPosition | None) -> str | None:
     tokens = words.split()
     if position is None or not any(token in POINTING_BACK for token in tokens):
         return None
-    subject = " ".join(part for part in (position.item, family_of(position.topic)) if part)
-    return " ".join(
-        subject.replace("_", " ") if token in POINTING_BACK else token for token in tokens
-    )
+    parts = (position.item, family_of(position.topic))
+    subject = " ".join(part.replace("_", " ") for part in parts if part)
+    return " ".join(subject if token in POINTING_BACK else token for token in tokens)
 
 
 class StatementHandler(AbstractRequestHandler):
